@@ -1,0 +1,48 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Layout (see README "Architecture"):
+//   PeregrineWire     C header shared with bpf/: the kernel/user record layout, one home.
+//   PeregrineEvents   pure core: decoding records into non-owning event views, process table.
+//   PeregrineRules    pure core: Falco rule language (load, parse, diagnose, compile).
+//   CLibbpf / CPeregrineProbe / PeregrineProbe
+//                     the only code that touches libbpf and the kernel.
+//   peregrine         thin CLI over the libraries.
+let package = Package(
+    name: "Peregrine",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "peregrine", targets: ["peregrine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .target(name: "PeregrineWire"),
+        .systemLibrary(name: "CLibbpf", pkgConfig: "libbpf", providers: [.apt(["libbpf-dev", "libelf-dev", "zlib1g-dev"])]),
+        .target(name: "CPeregrineProbe", dependencies: ["CLibbpf", "PeregrineWire"]),
+        .target(name: "PeregrineEvents"),
+        .target(name: "PeregrineRules", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "PeregrineProbe", dependencies: ["CPeregrineProbe", "PeregrineEvents"]),
+        .executableTarget(
+            name: "peregrine",
+            dependencies: [
+                "PeregrineEvents", "PeregrineProbe", "PeregrineRules",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "PeregrineEventsTests", dependencies: ["PeregrineEvents", "PeregrineWire"]),
+        .testTarget(name: "PeregrineProbeTests", dependencies: ["PeregrineProbe", "PeregrineEvents"]),
+        .testTarget(name: "PeregrineRulesTests", dependencies: ["PeregrineRules"]),
+    ]
+)
+
+// Package-wide settings, applied once.
+for target in package.targets where target.type != .system {
+    if target.type == .regular || target.type == .executable || target.type == .test {
+        var settings = target.swiftSettings ?? []
+        settings.append(.enableUpcomingFeature("ExistentialAny"))
+        target.swiftSettings = settings
+    }
+}

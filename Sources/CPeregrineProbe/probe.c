@@ -1,0 +1,1 @@
+#include "peregrine_probe.h"

@@ -1,0 +1,1 @@
+// Kernel/user record decoding.

@@ -1,0 +1,1 @@
+// Rule language: see RuleLoader.

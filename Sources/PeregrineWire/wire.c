@@ -1,0 +1,1 @@
+int pg_wire_anchor;

@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// The one executable. Each subcommand lives in its own file as `XCommand`; this type only lists them.
+@main
+struct Peregrine: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "peregrine",
+        abstract: "Runtime threat detection for Kubernetes GPU nodes, speaking Falco's rule language.",
+        subcommands: [
+            EventsCommand.self,
+        ]
+    )
+}
