@@ -24,7 +24,7 @@ let package = Package(
         .target(name: "CPeregrineProbe", dependencies: ["CLibbpf", "PeregrineWire"]),
         .target(name: "PeregrineEvents"),
         .target(name: "PeregrineRules", dependencies: [.product(name: "Yams", package: "Yams")]),
-        .target(name: "PeregrineProbe", dependencies: ["CPeregrineProbe", "PeregrineEvents"]),
+        .target(name: "PeregrineProbe", dependencies: ["CPeregrineProbe", "PeregrineWire", "PeregrineEvents"]),
         .executableTarget(
             name: "peregrine",
             dependencies: [

@@ -42,7 +42,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #error "unsupported architecture"
 #endif
 
-/* ---- configuration (.data, mmapped by user space) ---- */
+/* ---- configuration (.bss/.data, mmapped by user space) ---- */
 volatile __u8 pg_syscall_kind[PG_NR_SYSCALLS] = {};
 volatile __u32 pg_self_tgid = 0;
 volatile __u32 pg_only_tgid = 0;

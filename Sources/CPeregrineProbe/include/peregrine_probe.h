@@ -1,2 +1,43 @@
-#pragma once
+/*
+ * peregrine_probe.h: the small C surface over the generated skeleton that Swift calls.
+ * Each libbpf step is wrapped once and returns 0 or a negative errno; failures also leave
+ * libbpf's own explanation (the verifier log, say) in pg_probe_last_log().
+ */
+#ifndef PEREGRINE_PROBE_H
+#define PEREGRINE_PROBE_H
+
+#include <stddef.h>
+#include <stdint.h>
 #include <bpf/libbpf.h>
+
+struct peregrine_bpf;
+
+/* Opens the embedded object and sizes the ring buffer (bytes, a power of two >= page size). */
+int pg_probe_open(struct peregrine_bpf **out, uint32_t ringbuf_bytes);
+/* Verifies and loads the programs into the kernel. */
+int pg_probe_load(struct peregrine_bpf *skel);
+/* Attaches every program; after this, records flow. */
+int pg_probe_attach(struct peregrine_bpf *skel);
+/* Detaches every program; records already in the ring buffer stay readable. */
+void pg_probe_detach(struct peregrine_bpf *skel);
+/* Detaches and frees everything. Safe with NULL. */
+void pg_probe_destroy(struct peregrine_bpf *skel);
+
+/* Run-time configuration through the mmapped .data section (valid after load). */
+void pg_probe_set_syscall_kind(struct peregrine_bpf *skel, uint32_t nr, uint8_t kind);
+uint32_t pg_probe_syscall_table_size(void);
+void pg_probe_set_self_tgid(struct peregrine_bpf *skel, uint32_t tgid);
+void pg_probe_set_only_tgid(struct peregrine_bpf *skel, uint32_t tgid);
+void pg_probe_set_wakeup_bytes(struct peregrine_bpf *skel, uint64_t bytes);
+
+int pg_probe_events_fd(struct peregrine_bpf *skel);
+int pg_probe_stats_fd(struct peregrine_bpf *skel);
+
+/* Sums the per-CPU counter `stat` (enum pg_stat). Returns 0 or a negative errno. */
+int pg_probe_read_stat(struct peregrine_bpf *skel, uint32_t stat, uint64_t *sum);
+
+/* The tail of libbpf's messages since the last pg_probe_clear_log(). */
+const char *pg_probe_last_log(void);
+void pg_probe_clear_log(void);
+
+#endif

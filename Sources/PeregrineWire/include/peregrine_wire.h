@@ -184,7 +184,7 @@ enum pg_stat {
     PG_STAT_MAX = 8,
 };
 
-/* Load-time/run-time configuration lives in the BPF object's .data section:
+/* Run-time configuration lives in the BPF object's .bss/.data sections (mmapped):
  *   pg_traced[PG_SC_MAX]  1 when a syscall kind is wanted by the loaded rules
  *   pg_self_tgid          the agent itself, never traced (no feedback loops)
  *   pg_only_tgid          when non-zero, trace only this process (tests and benchmarks)

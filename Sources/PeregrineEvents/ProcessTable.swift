@@ -1,0 +1,110 @@
+/// pid → what we know of the process, kept from the kernel's fork/exec/exit records after a
+/// seed from /proc. Bounded: beyond `capacity` entries new processes are not remembered and
+/// are counted in `overflows`, never silently. Exited processes leave at once, so the table
+/// does not grow under churn; a pid reused by a new process replaces the old entry at fork.
+public struct ProcessTable {
+    public private(set) var entries: [UInt32: ProcessInfo] = [:]
+    public let capacity: Int
+    public private(set) var overflows: UInt64 = 0
+
+    public init(capacity: Int = 1 << 18) {
+        self.capacity = capacity
+    }
+
+    public var count: Int { entries.count }
+
+    public subscript(pid: UInt32) -> ProcessInfo? { entries[pid] }
+
+    /// Adds or replaces (seeding from /proc, or a snapshot in a capture).
+    public mutating func insert(_ info: ProcessInfo) {
+        if entries[info.pid] == nil && entries.count >= capacity {
+            overflows &+= 1
+            return
+        }
+        entries[info.pid] = info
+    }
+
+    public mutating func remove(pid: UInt32) {
+        entries.removeValue(forKey: pid)
+    }
+
+    /// Folds one record into the table. Call before rendering or matching the record, so an
+    /// exec is seen with its new image and a fork's child exists.
+    public mutating func apply(_ event: EventView) {
+        switch event.kind {
+        case .fork:
+            let fork = event.fork
+            var child = entries[event.pid] ?? ProcessInfo(pid: event.pid, ppid: event.ppid, name: Self.string(event.comm), uid: event.uid, gid: event.gid)
+            child.pid = fork.childPid
+            child.ppid = event.pid
+            child.startBootNs = fork.childStartBootNs
+            insert(child)
+        case .exec:
+            guard event.result == 0 else { return }
+            let exec = event.exec
+            var info = entries[event.pid] ?? ProcessInfo(pid: event.pid, ppid: event.ppid)
+            info.ppid = event.ppid
+            info.name = Self.string(event.comm)
+            info.exePath = Self.string(exec.exe)
+            info.args = Self.argv(exec.args)
+            info.cwd = Self.string(exec.cwd)
+            info.uid = event.uid
+            info.gid = event.gid
+            info.loginuid = exec.loginuid
+            info.tty = exec.tty
+            info.vpid = exec.vpid
+            info.sid = exec.sid
+            info.pidNamespace = exec.pidNamespace
+            info.mountNamespace = exec.mountNamespace
+            let cgroup = Self.string(exec.cgroup)
+            if cgroup != info.cgroup {
+                info.cgroup = cgroup
+                info.containerID = ContainerID.shortID(fromCgroup: cgroup)
+            }
+            info.startBootNs = exec.startBootNs
+            insert(info)
+        case .chdir:
+            guard event.result == 0, var info = entries[event.pid] else { return }
+            info.cwd = Self.string(event.chdir.cwd)
+            entries[event.pid] = info
+        case .exit:
+            remove(pid: event.pid)
+        case .open, .mount:
+            // A process we never saw (started before a capture began, say) still gets an
+            // entry from what every record carries.
+            if entries[event.pid] == nil {
+                insert(ProcessInfo(pid: event.pid, ppid: event.ppid, name: Self.string(event.comm), uid: event.uid, gid: event.gid))
+            }
+        }
+    }
+
+    /// Ancestors of `pid`, nearest first, at most `limit` (loops in bad data stop there too).
+    public func ancestors(of pid: UInt32, limit: Int = 64) -> [ProcessInfo] {
+        var out: [ProcessInfo] = []
+        var current = entries[pid]?.ppid ?? 0
+        while current != 0 && out.count < limit, let info = entries[current] {
+            out.append(info)
+            if info.ppid == current { break }
+            current = info.ppid
+        }
+        return out
+    }
+
+    static func string(_ bytes: UnsafeRawBufferPointer) -> String {
+        String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Splits a NUL-separated argv blob.
+    public static func argv(_ bytes: UnsafeRawBufferPointer) -> [String] {
+        var out: [String] = []
+        var start = 0
+        for i in 0..<bytes.count where bytes[i] == 0 {
+            out.append(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self))
+            start = i + 1
+        }
+        if start < bytes.count {
+            out.append(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<bytes.count]), as: UTF8.self))
+        }
+        return out
+    }
+}

@@ -1,1 +1,0 @@
-// libbpf owner.

@@ -1,0 +1,183 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CPeregrineProbe
+import PeregrineWire
+import PeregrineEvents
+
+/// The kernel probe: the only owner of libbpf objects. Opens, loads and attaches the BPF
+/// programs, hands ring-buffer records to a handler, reports the kernel-side counters, and
+/// detaches cleanly (also when the process is asked to stop).
+public final class Probe {
+    public struct Options: Sendable {
+        /// Syscalls to report besides the process lifecycle (see `SyscallTable.lifecycle`).
+        public var syscalls: Set<SyscallID> = Set(SyscallID.allCases).subtracting([.none])
+        /// Ring buffer size in bytes (a power of two).
+        public var ringBufferBytes: UInt32 = 16 << 20
+        /// Wake the consumer once this much data is pending; below it the consumer's poll
+        /// timer picks records up, so a quiet system costs no wake-ups at all.
+        public var wakeupBytes: UInt64 = 256 << 10
+        /// Report only this process (tests and benchmarks); nil for everything.
+        public var onlyPid: UInt32? = nil
+        /// Never report this process (the agent itself, to avoid feedback loops).
+        public var selfPid: UInt32? = UInt32(getpid())
+        public var btfPath = "/sys/kernel/btf/vmlinux"
+
+        public init() {}
+    }
+
+    /// Kernel-side counters, summed over CPUs.
+    public struct Stats: Sendable, Equatable {
+        public var attempted: UInt64 = 0
+        public var lostRingBuffer: UInt64 = 0
+        public var lostScratch: UInt64 = 0
+        public var wakeups: UInt64 = 0
+        public var lost: UInt64 { lostRingBuffer + lostScratch }
+        public var delivered: UInt64 { attempted - lost }
+    }
+
+    private var skel: OpaquePointer?
+    private var ringBuffer: OpaquePointer?
+    private let sink = RecordSink()
+    public let options: Options
+
+    /// Opens, loads and configures the probe; `attach()` starts the flow of records.
+    public init(options: Options = Options()) throws(ProbeError) {
+        self.options = options
+        try Self.checkPrerequisites(options)
+        pg_probe_clear_log()
+        var handle: OpaquePointer?
+        try Self.check("opening the BPF object", pg_probe_open(&handle, options.ringBufferBytes))
+        skel = handle
+        do {
+            try Self.check("loading the BPF programs (verifier)", pg_probe_load(handle))
+            configure()
+            let context = Unmanaged.passUnretained(sink).toOpaque()
+            guard let rb = ring_buffer__new(pg_probe_events_fd(handle), probeSampleCallback, context, nil) else {
+                throw ProbeError.step("creating the ring buffer consumer", errno: SystemErrno.current, detail: "")
+            }
+            ringBuffer = rb
+        } catch let error as ProbeError {
+            close()
+            throw error
+        } catch {
+            close()
+            throw ProbeError.step("opening the probe", errno: 0, detail: "\(error)")
+        }
+    }
+
+    deinit { close() }
+
+    private func configure() {
+        let wanted = options.syscalls.union(SyscallTable.lifecycle)
+        for entry in SyscallTable.numbers where wanted.contains(entry.id) {
+            pg_probe_set_syscall_kind(skel, entry.nr, UInt8(entry.id.rawValue))
+        }
+        pg_probe_set_self_tgid(skel, options.selfPid ?? 0)
+        pg_probe_set_only_tgid(skel, options.onlyPid ?? 0)
+        pg_probe_set_wakeup_bytes(skel, options.wakeupBytes)
+    }
+
+    public func attach() throws(ProbeError) {
+        try Self.check("attaching the BPF programs", pg_probe_attach(skel))
+    }
+
+    /// Waits up to `timeoutMs` for records and hands each to `handler`, in order. The bytes
+    /// are valid only during the call. Returns the number of records handled.
+    @discardableResult
+    public func poll(timeoutMs: Int32, _ handler: (UnsafeRawBufferPointer) -> Void) -> Int {
+        withoutActuallyEscaping(handler) { handler in
+            sink.handler = handler
+            defer { sink.handler = nil }
+            // Without forced wake-ups epoll may sleep through pending records: consume first.
+            var n = Int(ring_buffer__consume(ringBuffer))
+            if n == 0 {
+                n = Int(ring_buffer__poll(ringBuffer, timeoutMs))
+            }
+            return max(n, 0)
+        }
+    }
+
+    /// Hands every record already in the ring buffer to `handler` without waiting.
+    @discardableResult
+    public func drain(_ handler: (UnsafeRawBufferPointer) -> Void) -> Int {
+        withoutActuallyEscaping(handler) { handler in
+            sink.handler = handler
+            defer { sink.handler = nil }
+            return max(Int(ring_buffer__consume(ringBuffer)), 0)
+        }
+    }
+
+    /// Stops new records; those already queued can still be drained.
+    public func detach() {
+        if skel != nil { pg_probe_detach(skel) }
+    }
+
+    public func stats() -> Stats {
+        var s = Stats()
+        func read(_ stat: UInt32) -> UInt64 {
+            var value: UInt64 = 0
+            _ = pg_probe_read_stat(skel, stat, &value)
+            return value
+        }
+        guard skel != nil else { return s }
+        s.attempted = read(UInt32(PG_STAT_ATTEMPTED.rawValue))
+        s.lostRingBuffer = read(UInt32(PG_STAT_LOST_RINGBUF.rawValue))
+        s.lostScratch = read(UInt32(PG_STAT_LOST_SCRATCH.rawValue))
+        s.wakeups = read(UInt32(PG_STAT_WAKEUPS.rawValue))
+        return s
+    }
+
+    /// Changes which syscalls are reported, while attached (on rule reload).
+    public func select(_ syscalls: Set<SyscallID>) {
+        let wanted = syscalls.union(SyscallTable.lifecycle)
+        for entry in SyscallTable.numbers {
+            pg_probe_set_syscall_kind(skel, entry.nr, wanted.contains(entry.id) ? UInt8(entry.id.rawValue) : 0)
+        }
+    }
+
+    public func close() {
+        if let rb = ringBuffer { ring_buffer__free(rb) }
+        ringBuffer = nil
+        if let s = skel { pg_probe_destroy(s) }
+        skel = nil
+    }
+
+    // MARK: prerequisites
+
+    private static func check(_ step: String, _ result: Int32) throws(ProbeError) {
+        guard result == 0 else {
+            let log = String(cString: pg_probe_last_log())
+            throw ProbeError.step(step, errno: result, detail: Self.tail(of: log, lines: 12))
+        }
+    }
+
+    private static func tail(of text: String, lines: Int) -> String {
+        let all = text.split(separator: "\n", omittingEmptySubsequences: true)
+        return all.suffix(lines).joined(separator: "\n")
+    }
+
+    static func checkPrerequisites(_ options: Options) throws(ProbeError) {
+        if access(options.btfPath, R_OK) != 0 {
+            throw ProbeError.missingBTF(path: options.btfPath)
+        }
+        let missing = Capabilities.missingForProbe()
+        if !missing.isEmpty {
+            throw ProbeError.missingPrivileges(missing: missing)
+        }
+    }
+}
+
+/// Receives records from libbpf's C callback and forwards them to the current handler.
+final class RecordSink {
+    var handler: ((UnsafeRawBufferPointer) -> Void)?
+}
+
+private let probeSampleCallback: ring_buffer_sample_fn = { context, data, size in
+    guard let context, let data else { return 0 }
+    let sink = Unmanaged<RecordSink>.fromOpaque(context).takeUnretainedValue()
+    sink.handler?(UnsafeRawBufferPointer(start: data, count: size))
+    return 0
+}
