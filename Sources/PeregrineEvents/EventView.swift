@@ -40,8 +40,10 @@ public struct EventView {
     /// The string referenced by the `pg_str` at `offset` (one of `WireLayout.*` string fields).
     @inline(__always)
     public func string(at offset: Int) -> UnsafeRawBufferPointer {
-        let off = Int(load(offset, as: UInt16.self))
         let len = Int(load(offset + 2, as: UInt16.self))
+        // An empty string's offset is not checked by the decoder, so it is never used.
+        if len == 0 { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        let off = Int(load(offset, as: UInt16.self))
         return UnsafeRawBufferPointer(rebasing: bytes[off..<(off + len)])
     }
 

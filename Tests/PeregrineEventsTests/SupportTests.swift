@@ -1,0 +1,108 @@
+import Testing
+
+@testable import PeregrineEvents
+
+@Suite struct PathNormalizerTests {
+    @Test(arguments: [
+        ("/a/b/../c", "/a/c"), ("/a/./b//c/", "/a/b/c"), ("/../..", "/"), ("/", "/"),
+        ("a/../../b", "../b"), ("/tmp/x/..", "/tmp"),
+    ])
+    func normalize(input: String, expected: String) {
+        #expect(String(decoding: PathNormalizer.normalize(Array(input.utf8)), as: UTF8.self) == expected)
+    }
+
+    @Test func resolveAgainstBase() {
+        let out = Array("sub/../f".utf8).withUnsafeBytes { p in
+            Array("/work".utf8).withUnsafeBytes { b in PathNormalizer.resolve(p, relativeTo: b) }
+        }
+        #expect(String(decoding: out, as: UTF8.self) == "/work/f")
+    }
+}
+
+@Suite struct ContainerIDTests {
+    static let id = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+    @Test(arguments: [
+        "/kubepods/besteffort/pod1234-5678/\(id)",
+        "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod12_34.slice/cri-containerd-\(id).scope",
+        "/system.slice/crio-\(id).scope",
+        "/kubepods/crio-\(id)",
+        "/system.slice/docker-\(id).scope",
+        "/docker/\(id)",
+        "/machine.slice/libpod-\(id).scope",
+        "/default/\(id)",
+        "/system.slice/containerd.service/kubepods-pod1.slice:cri-containerd:\(id)",
+    ])
+    func recognisesRuntimeLayouts(path: String) {
+        #expect(ContainerID.fullID(fromCgroup: path) == Self.id)
+        #expect(ContainerID.shortID(fromCgroup: path) == "0123456789ab")
+    }
+
+    @Test(arguments: ["/", "/user.slice/user-0.slice/session-1.scope", "/system.slice/containerd.service", ""])
+    func hostProcesses(path: String) {
+        #expect(ContainerID.shortID(fromCgroup: path) == "host")
+    }
+}
+
+@Suite struct FlagTests {
+    @Test func openFlags() {
+        #expect(OpenFlags.describe(0o1101) == "O_WRONLY|O_CREAT|O_TRUNC")
+        #expect(OpenFlags.describe(0o2000000) == "O_RDONLY|O_CLOEXEC")
+        #expect(OpenFlags.isWrite(0o2))
+        #expect(OpenFlags.isRead(0o2))
+        #expect(!OpenFlags.isWrite(0))
+    }
+
+    @Test func mountFlags() {
+        #expect(MountFlags.describe(0xC0ED_0000 | 1 | 4096) == "MS_RDONLY|MS_BIND")
+        #expect(MountFlags.describe(0) == "0")
+    }
+
+    @Test func errnoNames() {
+        #expect(ErrnoName.name(2) == "ENOENT")
+        #expect(ErrnoName.name(13) == "EACCES")
+        #expect(ErrnoName.name(4000) == "E4000")
+    }
+}
+
+@Suite struct ProcessTableTests {
+    @Test func forkExecExitKeepsTheTableBounded() throws {
+        var table = ProcessTable(capacity: 10)
+        table.insert(ProcessInfo(pid: 1, ppid: 0, name: "init"))
+        for child in UInt32(2)..<UInt32(1002) {
+            var fork = RecordBuilder(kind: .fork, syscall: .clone, pid: 1, comm: "init")
+            fork.put(child, at: WireLayout.Fork.childTgid)
+            fork.put(child, at: WireLayout.Fork.childTid)
+            let exit = RecordBuilder(kind: .exit, pid: child, ppid: 1, comm: "init").build()
+            var decoder = RecordDecoder()
+            try fork.build().withUnsafeBytes { raw in
+                let decoded = decoder.decode(raw)
+                table.apply(try #require(decoded))
+            }
+            #expect(table[child]?.ppid == 1)
+            try exit.withUnsafeBytes { raw in
+                let decoded = decoder.decode(raw)
+                table.apply(try #require(decoded))
+            }
+            #expect(table[child] == nil)
+        }
+        #expect(table.count == 1)
+        #expect(table.overflows == 0)
+    }
+
+    @Test func overflowIsCounted() {
+        var table = ProcessTable(capacity: 2)
+        for pid in UInt32(1)...UInt32(5) { table.insert(ProcessInfo(pid: pid, ppid: 0)) }
+        #expect(table.count == 2)
+        #expect(table.overflows == 3)
+    }
+
+    @Test func ancestorsStopAtLoops() {
+        var table = ProcessTable()
+        table.insert(ProcessInfo(pid: 3, ppid: 2, name: "c"))
+        table.insert(ProcessInfo(pid: 2, ppid: 1, name: "b"))
+        table.insert(ProcessInfo(pid: 1, ppid: 3, name: "a")) // corrupt: a loop
+        #expect(table.ancestors(of: 3, limit: 5).map(\.name) == ["b", "a", "c", "b", "a"])
+        #expect(table.ancestors(of: 3).count == 64)
+    }
+}
