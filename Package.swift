@@ -32,6 +32,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(name: "probe-bench", dependencies: ["PeregrineProbe", "PeregrineEvents"]),
         .testTarget(name: "PeregrineEventsTests", dependencies: ["PeregrineEvents", "PeregrineWire"]),
         .testTarget(name: "PeregrineProbeTests", dependencies: ["PeregrineProbe", "PeregrineEvents"]),
         .testTarget(name: "PeregrineRulesTests", dependencies: ["PeregrineRules"]),

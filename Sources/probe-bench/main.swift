@@ -1,0 +1,163 @@
+// probe-bench: what the kernel probe costs the processes it watches, and how fast the
+// consumer drains it. Run as root: `sudo scripts/bench-probe` (builds in release first).
+//
+//   untraced syscall   getppid() loop, probe detached vs attached (ratio)
+//   traced openat      open()+close() of an existing file, detached vs attached (delta ns)
+//   failed openat      open() of a missing relative path (the probe also walks the cwd)
+//   consumer           drain of 1M queued records into a null sink (records/s), and a live
+//                      generator + consumer run (lost records must be 0)
+#if canImport(Glibc)
+import Glibc
+#endif
+import PeregrineEvents
+import PeregrineProbe
+
+func nowNs() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
+
+func timePerCall(_ n: Int, _ body: () -> Void) -> Double {
+    let start = nowNs()
+    for _ in 0..<n { body() }
+    return Double(nowNs() - start) / Double(n)
+}
+
+func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+
+func rssKiB() -> Int {
+    let fd = open("/proc/self/status", O_RDONLY)
+    defer { close(fd) }
+    var buf = [UInt8](repeating: 0, count: 8192)
+    let n = read(fd, &buf, buf.count)
+    let text = String(decoding: buf[0..<max(n, 0)], as: UTF8.self)
+    for line in text.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+        return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]) ?? 0
+    }
+    return 0
+}
+
+/// Drains the probe on a second thread while the main thread generates load.
+final class Consumer: @unchecked Sendable {
+    let probe: Probe
+    var running = true
+    var received = 0
+    var decoder = RecordDecoder()
+    var thread = pthread_t()
+
+    init(probe: Probe) { self.probe = probe }
+
+    func start() {
+        let me = Unmanaged.passRetained(self).toOpaque()
+        pthread_create(&thread, nil, { ctx in
+            let c = Unmanaged<Consumer>.fromOpaque(ctx!).takeRetainedValue()
+            while c.running {
+                c.probe.poll(timeoutMs: 10) { bytes in
+                    if c.decoder.decode(bytes) != nil { c.received += 1 }
+                }
+            }
+            return nil
+        }, me)
+    }
+
+    func stop() {
+        running = false
+        pthread_join(thread, nil)
+        while probe.drain({ bytes in if decoder.decode(bytes) != nil { received += 1 } }) > 0 {}
+    }
+}
+
+let rounds = 5
+let getppidCalls = 2_000_000
+let openCalls = 200_000
+let existing = "/etc/hostname"
+let missingRelative = "peregrine-bench-missing/../still-missing"
+
+print("probe-bench: \(rounds) rounds, median reported")
+
+// --- kernel overhead: the same loops with the probe detached and attached, interleaved ---
+var options = Probe.Options()
+options.selfPid = nil // the bench process is the workload
+let probe = try Probe(options: options)
+let consumer = Consumer(probe: probe)
+consumer.start()
+var attached = false
+var base = (getppid: [Double](), open: [Double](), failed: [Double]())
+var traced = (getppid: [Double](), open: [Double](), failed: [Double]())
+for round in 0..<(2 * rounds) {
+    let withProbe = round % 2 == 1
+    if withProbe && !attached { try probe.attach(); attached = true }
+    if !withProbe && attached { probe.detach(); attached = false }
+    let g = timePerCall(getppidCalls) { _ = getppid() }
+    let o = timePerCall(openCalls) { close(open(existing, O_RDONLY)) }
+    let f = timePerCall(openCalls) { _ = open(missingRelative, O_RDONLY) }
+    if withProbe { traced.getppid.append(g); traced.open.append(o); traced.failed.append(f) }
+    else { base.getppid.append(g); base.open.append(o); base.failed.append(f) }
+}
+if attached { probe.detach() }
+consumer.stop()
+let kernelStats = probe.stats()
+probe.close()
+
+func report(_ name: String, _ b: [Double], _ t: [Double]) {
+    let mb = median(b), mt = median(t)
+    let line = "\(name): \(fmt(mb)) ns without probe, \(fmt(mt)) ns with probe, +\(fmt(mt - mb)) ns (+\(fmt((mt / mb - 1) * 100))%)"
+    print(line)
+}
+func fmt(_ x: Double) -> String {
+    let r = (x * 10).rounded() / 10
+    return String(r)
+}
+report("untraced getppid", base.getppid, traced.getppid)
+report("traced openat (existing file)+close", base.open, traced.open)
+report("traced openat (missing relative path)", base.failed, traced.failed)
+print("records during overhead runs: \(consumer.received) received, \(kernelStats.lost) lost")
+
+// --- consumer capacity: queue 1M records, then time the drain alone ---
+do {
+    var o = Probe.Options()
+    o.selfPid = nil
+    o.onlyPid = UInt32(getpid())
+    o.syscalls = [.openat]
+    o.ringBufferBytes = 512 << 20
+    o.wakeupBytes = UInt64.max
+    let p = try Probe(options: o)
+    try p.attach()
+    let queued = 1_000_000
+    for _ in 0..<queued { _ = open(existing + ".missing", O_RDONLY) }
+    p.detach()
+    var decoder = RecordDecoder()
+    var n = 0
+    let start = nowNs()
+    while p.drain({ bytes in if decoder.decode(bytes) != nil { n += 1 } }) > 0 {}
+    let elapsed = Double(nowNs() - start) / 1e9
+    let s = p.stats()
+    print("consumer drain: \(n) records in \(fmt(elapsed * 1000)) ms = \(Int(Double(n) / elapsed)) records/s (decode, null sink); lost \(s.lost)")
+    p.close()
+}
+
+// --- live: one generator thread at full speed, consumer on the other core ---
+do {
+    var o = Probe.Options()
+    o.selfPid = nil
+    o.onlyPid = UInt32(getpid())
+    o.syscalls = [.openat]
+    let p = try Probe(options: o)
+    let c = Consumer(probe: p)
+    try p.attach()
+    c.start()
+    let seconds = 3.0
+    let end = nowNs() + UInt64(seconds * 1e9)
+    var generated = 0
+    while nowNs() < end {
+        for _ in 0..<1000 { _ = open(existing + ".missing", O_RDONLY) }
+        generated += 1000
+    }
+    p.detach()
+    c.stop()
+    let s = p.stats()
+    print("live: generated \(generated) (\(Int(Double(generated) / seconds)) events/s), received \(c.received), kernel lost \(s.lost), wakeups \(s.wakeups)")
+    p.close()
+}
+print("bench process RSS with probes loaded: \(rssKiB() / 1024) MiB")
