@@ -5,6 +5,7 @@ import PackageDescription
 //   PeregrineWire     C header shared with bpf/: the kernel/user record layout, one home.
 //   PeregrineEvents   pure core: decoding records into non-owning event views, process table.
 //   PeregrineRules    pure core: Falco rule language (load, parse, diagnose, compile).
+//   PeregrineCapture  capture files: our block format and Falco/sysdig .scap (zlib only).
 //   CLibbpf / CPeregrineProbe / PeregrineProbe
 //                     the only code that touches libbpf and the kernel.
 //   peregrine         thin CLI over the libraries.
@@ -23,12 +24,14 @@ let package = Package(
         .systemLibrary(name: "CLibbpf", pkgConfig: "libbpf", providers: [.apt(["libbpf-dev", "libelf-dev", "zlib1g-dev"])]),
         .target(name: "CPeregrineProbe", dependencies: ["CLibbpf", "PeregrineWire"]),
         .target(name: "PeregrineEvents"),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "PeregrineCapture", dependencies: ["PeregrineEvents", "CZlib"]),
         .target(name: "PeregrineRules", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "PeregrineProbe", dependencies: ["CPeregrineProbe", "PeregrineWire", "PeregrineEvents"]),
         .executableTarget(
             name: "peregrine",
             dependencies: [
-                "PeregrineEvents", "PeregrineProbe", "PeregrineRules",
+                "PeregrineEvents", "PeregrineProbe", "PeregrineRules", "PeregrineCapture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -36,6 +39,7 @@ let package = Package(
         .testTarget(name: "PeregrineEventsTests", dependencies: ["PeregrineEvents", "PeregrineWire"]),
         .testTarget(name: "PeregrineProbeTests", dependencies: ["PeregrineProbe", "PeregrineEvents"]),
         .testTarget(name: "PeregrineRulesTests", dependencies: ["PeregrineRules"]),
+        .testTarget(name: "PeregrineCaptureTests", dependencies: ["PeregrineCapture", "PeregrineEvents"]),
     ]
 )
 

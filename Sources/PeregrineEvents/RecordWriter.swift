@@ -1,0 +1,80 @@
+/// Builds records in the kernel's wire layout. Everything that does not come from the
+/// probe (a `.scap` file being translated, events written by hand in a rule test) becomes
+/// records this way, so the one decoder, process table and engine serve every source.
+public struct RecordWriter {
+    private var fixedPart: [UInt8]
+    private var strings: [UInt8] = []
+    public let kind: EventKind
+    public let fixedSize: Int
+
+    public init(kind: EventKind, syscall: SyscallID, timestampBootNs: UInt64 = 0, pid: UInt32, tid: UInt32? = nil,
+                ppid: UInt32 = 0, uid: UInt32 = 0, gid: UInt32 = 0, comm: String = "", flags: WireLayout.Flags = [],
+                cgroupID: UInt64 = 0) {
+        self.kind = kind
+        fixedSize = WireLayout.fixedSize(of: kind)
+        fixedPart = [UInt8](repeating: 0, count: fixedSize)
+        put(kind.rawValue, at: WireLayout.Header.kind)
+        put(syscall.rawValue, at: WireLayout.Header.syscall)
+        put(timestampBootNs, at: WireLayout.Header.tsBootNs)
+        put(pid, at: WireLayout.Header.tgid)
+        put(tid ?? pid, at: WireLayout.Header.tid)
+        put(ppid, at: WireLayout.Header.ppid)
+        put(uid, at: WireLayout.Header.uid)
+        put(gid, at: WireLayout.Header.gid)
+        put(flags.rawValue, at: WireLayout.Header.flags)
+        put(cgroupID, at: WireLayout.Header.cgroupID)
+        for (i, c) in comm.utf8.prefix(WireLayout.Header.commLength - 1).enumerated() {
+            fixedPart[WireLayout.Header.comm + i] = c
+        }
+        // Empty strings point at the end of the fixed part, as the probe writes them.
+        for field in WireLayout.stringFields(of: kind) { put(UInt16(fixedSize), at: field) }
+    }
+
+    /// Sets a fixed field (one of the `WireLayout` offsets of this kind).
+    public mutating func put<T: FixedWidthInteger>(_ value: T, at offset: Int) {
+        withUnsafeBytes(of: value.littleEndian) { raw in
+            for (i, b) in raw.enumerated() { fixedPart[offset + i] = b }
+        }
+    }
+
+    public mutating func addFlags(_ flags: WireLayout.Flags) {
+        let current = fixedPart.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: WireLayout.Header.flags, as: UInt32.self) }
+        put(current | flags.rawValue, at: WireLayout.Header.flags)
+    }
+
+    /// Sets the string field at `field` (a `pg_str` offset). Longer than the record allows:
+    /// cut, and the record is flagged truncated, as the probe does.
+    public mutating func string(_ text: String, at field: Int) {
+        string(bytes: Array(text.utf8), at: field)
+    }
+
+    public mutating func string(bytes: [UInt8], at field: Int) {
+        let room = WireLayout.maxRecord - fixedSize - strings.count - 1
+        var data = bytes
+        if data.count > min(room, Int(UInt16.max)) {
+            data = Array(data.prefix(max(min(room, Int(UInt16.max)), 0)))
+            addFlags(field == WireLayout.Exec.args ? .argsTruncated : .pathTruncated)
+        }
+        put(UInt16(fixedSize + strings.count), at: field)
+        put(UInt16(data.count), at: field + 2)
+        strings += data
+        strings.append(0)
+    }
+
+    /// argv as the probe lays it out: each argument NUL-terminated, the last NUL counted.
+    public mutating func arguments(_ args: [String], at field: Int) {
+        var blob: [UInt8] = []
+        for a in args { blob += Array(a.utf8); blob.append(0) }
+        string(bytes: blob, at: field)
+    }
+
+    /// The finished record.
+    public func bytes() -> [UInt8] {
+        var out = fixedPart + strings
+        let size = UInt32(out.count)
+        withUnsafeBytes(of: size.littleEndian) { raw in
+            for (i, b) in raw.enumerated() { out[WireLayout.Header.size + i] = b }
+        }
+        return out
+    }
+}
