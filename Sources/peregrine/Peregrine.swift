@@ -8,6 +8,8 @@ struct Peregrine: ParsableCommand {
         abstract: "Runtime threat detection for Kubernetes GPU nodes, speaking Falco's rule language.",
         subcommands: [
             EventsCommand.self,
+            CaptureCommand.self,
+            ReplayCommand.self,
         ]
     )
 }
