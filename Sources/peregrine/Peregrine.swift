@@ -8,6 +8,9 @@ struct Peregrine: ParsableCommand {
         abstract: "Runtime threat detection for Kubernetes GPU nodes, speaking Falco's rule language.",
         subcommands: [
             EventsCommand.self,
+            ValidateCommand.self,
+            RulesCommand.self,
+            FieldsCommand.self,
         ]
     )
 }
