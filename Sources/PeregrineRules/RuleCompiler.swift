@@ -37,6 +37,8 @@ struct RuleCompiler {
     var listRefs: [String: Set<String>] = [:]
     var rootMacros: Set<String> = []
     var rootLists: Set<String> = []
+    /// Set when a condition did not parse: its references are unknown, so "unused" would be guesswork.
+    var someConditionUnparsed = false
     /// Unknown field met while compiling a rule with skip-if-unknown-filter.
     var skippedField: String?
 
@@ -109,6 +111,7 @@ struct RuleCompiler {
         switch ConditionParser.parse(text.text) {
         case .success(let e): return e
         case .failure(let err):
+            someConditionUnparsed = true
             diagnostics.append(text.diagnostic(err.code, err.message, offset: err.offset, hint: err.hint))
             return nil
         }
@@ -605,6 +608,7 @@ struct RuleCompiler {
     }
 
     mutating func reportUnused() {
+        if someConditionUnparsed { return }
         var usedMacros: Set<String> = []
         var usedLists: Set<String> = rootLists
         var work = Array(rootMacros)
