@@ -201,7 +201,6 @@ public struct ConditionParser {
             throw ConditionSyntaxError(code: .badFieldArgument, message: "expected ']' after the argument of '\(name)'",
                                        offset: lexer.position, hint: "field arguments cannot contain blanks unless quoted")
         }
-        _ = arg.utf8.count
         return .init(name: name, argument: arg, offset: start)
     }
 

@@ -55,11 +55,12 @@ struct RuleCollector {
         }
     }
 
-    mutating func unknownTarget(_ kind: String, _ name: String, _ file: SourceFile, _ line: Int, _ column: Int, known: [String]) {
+    mutating func unknownTarget(_ kind: String, _ name: String, _ file: SourceFile, _ line: Int, _ column: Int, known: [String], replacing: Bool = false) {
         let near = known.min { EditDistance.between(name, $0) < EditDistance.between(name, $1) }
         let hint = near.flatMap { EditDistance.between(name, $0) <= 3 ? "did you mean '\($0)'?" : nil }
             ?? "define the \(kind) before appending to it, or drop 'append'/'override'"
-        diagnostics.append(file.diagnostic(.appendToUnknown, "cannot append to \(kind) '\(name)': it is not defined earlier",
+        let verb = replacing ? "override" : "append to"
+        diagnostics.append(file.diagnostic(.appendToUnknown, "cannot \(verb) \(kind) '\(name)': it is not defined earlier",
                                            line: line, column: column, hint: hint))
     }
 
@@ -70,7 +71,7 @@ struct RuleCollector {
             if isAppend { lists[i].items += items } else { lists[i].items = items }
             lists[i].visibility = counter
         } else if isAppend || !l.override.isEmpty {
-            unknownTarget("list", l.name, l.file, l.line, l.column, known: Array(listByName.keys))
+            unknownTarget("list", l.name, l.file, l.line, l.column, known: Array(listByName.keys), replacing: !isAppend)
         } else {
             listByName[l.name] = lists.count
             lists.append(ListDef(name: l.name, items: items, index: counter, visibility: counter,
@@ -88,7 +89,7 @@ struct RuleCollector {
             }
             macros[i].visibility = counter
         } else if isAppend || !m.override.isEmpty {
-            unknownTarget("macro", m.name, m.file, m.line, m.column, known: Array(macroByName.keys))
+            unknownTarget("macro", m.name, m.file, m.line, m.column, known: Array(macroByName.keys), replacing: !isAppend)
         } else {
             macroByName[m.name] = macros.count
             macros.append(MacroDef(name: m.name, parts: [cond], index: counter, visibility: counter,
@@ -104,7 +105,8 @@ struct RuleCollector {
                 diagnostics.append(r.file.diagnostic(.enableUnknown, "cannot enable or disable rule '\(r.name)': it is not defined earlier",
                                                      line: r.line, column: r.column, hint: "check the rule name and file order"))
             } else if isChange {
-                unknownTarget("rule", r.name, r.file, r.line, r.column, known: Array(ruleByName.keys))
+                unknownTarget("rule", r.name, r.file, r.line, r.column, known: Array(ruleByName.keys),
+                              replacing: !r.append && !r.override.values.contains(.append))
             } else {
                 ruleByName[r.name] = rules.count
                 rules.append(RuleDef(entry: r, conditionParts: r.condition.map { [$0] } ?? [],

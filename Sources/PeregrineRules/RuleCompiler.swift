@@ -11,6 +11,8 @@ extension Diagnostic.Code {
     public static let unusedList = Diagnostic.Code("PR319", .warning)
     public static let unusedMacro = Diagnostic.Code("PR320", .warning)
     public static let badExceptionShape = Diagnostic.Code("PR321", .error)
+    public static let unknownEventType = Diagnostic.Code("PR322", .warning)
+    public static let expandedTooDeep = Diagnostic.Code("PR323", .error)
     public static let unsupportedEventTypes = Diagnostic.Code("PR400", .warning)
     public static let noEventTypeFilter = Diagnostic.Code("PR401", .warning)
     public static let otherSource = Diagnostic.Code("PR402", .note)
@@ -39,6 +41,10 @@ struct RuleCompiler {
     var rootLists: Set<String> = []
     /// Set when a condition did not parse: its references are unknown, so "unused" would be guesswork.
     var someConditionUnparsed = false
+    /// Nesting of the condition being compiled, macros included; bounded like the parser's.
+    var depth = 0
+    static let maxExpandedDepth = 400
+    var reportedTooDeep = false
     /// Unknown field met while compiling a rule with skip-if-unknown-filter.
     var skippedField: String?
 
@@ -120,6 +126,17 @@ struct RuleCompiler {
     // MARK: conditions
 
     mutating func compile(_ e: ConditionExpr, _ ctx: Context) -> CompiledCondition? {
+        depth += 1
+        defer { depth -= 1 }
+        if depth == 1 { reportedTooDeep = false }
+        if depth > Self.maxExpandedDepth {
+            if !reportedTooDeep {
+                reportedTooDeep = true
+                report(ctx, .expandedTooDeep, "condition nests deeper than \(Self.maxExpandedDepth) levels once macros are expanded", e.offset,
+                       hint: "flatten the chain of macros")
+            }
+            return nil
+        }
         switch e {
         case .and(let xs, _):
             let cs = xs.map { compile($0, ctx) }
@@ -344,6 +361,16 @@ struct RuleCompiler {
             noteList(name, ctx)
             guard let v = listValue(expanded.map { ($0, offset) }, lhs, c.op, ctx) else { return nil }
             value = v
+        }
+        if case .field(let f) = lhs, f.info.name == "evt.type" || f.info.name == "syscall.type" {
+            var names: [String] = []
+            if case .constant(.string(let s)) = value { names = [s] }
+            if case .set(let xs, _) = value { names = xs.compactMap { if case .string(let s) = $0 { s } else { nil } } }
+            for n in names where !EventTypeSet.known.contains(n) {
+                let near = EventTypeSet.known.min { EditDistance.between(n, $0) < EditDistance.between(n, $1) }
+                let hint = near.flatMap { EditDistance.between(n, $0) <= 2 ? "did you mean '\($0)'?" : nil }
+                report(ctx, .unknownEventType, "unknown event type '\(n)'", c.operatorOffset, hint: hint)
+            }
         }
         return .check(CompiledCheck(operand: lhs, op: c.op, value: value))
     }

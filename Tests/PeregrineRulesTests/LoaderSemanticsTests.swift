@@ -268,6 +268,9 @@ import Testing
             ("evt.type = execve and tolower(proc.pid) = 1", "'tolower' needs a text field, but 'proc.pid' is int64"),
             ("evt.type = execve and container.privileged > true", "operator '>' cannot compare booleans"),
         ]
+        let warned = Self.load(Self.rule("R", "evt.type in (execve, opnat)"))
+        #expect(warned.diagnostics.map(\.message) == ["unknown event type 'opnat'"])
+        #expect(warned.diagnostics.first?.hint == "did you mean 'openat'?")
         for (cond, message) in cases {
             let r = Self.load("- list: shells\n  items: [sh]\n" + Self.rule("R", cond))
             #expect(r.errors.map(\.message) == [message], "\(cond)")

@@ -95,6 +95,18 @@ import Testing
         #expect((try? ConditionParser.parse(ok).get()) != nil)
     }
 
+    @Test func deepMacroChainsAreRejectedWithoutExhaustingTheStack() {
+        let nest = 90
+        var yaml = ""
+        for i in 0..<8 {
+            let inner = i == 0 ? "proc.name = a" : "m\(i - 1)"
+            yaml += "- macro: m\(i)\n  condition: " + String(repeating: "not ", count: nest) + inner + "\n"
+        }
+        let r = Fixtures.load(yaml + "- rule: R\n  desc: d\n  condition: evt.type = execve and m7\n  output: x\n  priority: INFO\n")
+        #expect(r.errors.map(\.code) == [.expandedTooDeep])
+        #expect(r.ruleSet["R"]?.status == .invalid)
+    }
+
     @Test func deeplyNestedYAMLIsRejected() {
         let depth = 10_000
         let r = Fixtures.load("- rule: R\n  tags: " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "\n")
