@@ -1,5 +1,7 @@
 /// A rule's output template: text with `%field`, `%field[arg]`, `%tolower(field)` and an optional
-/// width (`%20proc.name`, left-aligned). `%%` is a literal percent sign. Missing values render as `<NA>`.
+/// width (`%20proc.name`: the value is padded with spaces or cut to exactly that many bytes, as
+/// Falco does). `%%` is a literal percent sign; any other `%` not followed by a field is an error.
+/// Missing values render as `<NA>`.
 public struct OutputFormat: Sendable {
     public enum Segment: Sendable {
         case text(String)
@@ -23,7 +25,7 @@ public struct OutputFormat: Sendable {
         var offset: Int
     }
 
-    enum Piece { case text(String), reference(Reference) }
+    enum Piece { case text(String), reference(Reference), stray(offset: Int) }
 
     /// Splits the template into text and references. A `%` that starts no reference stays text.
     static func scan(_ template: String) -> [Piece] {
@@ -61,7 +63,8 @@ public struct OutputFormat: Sendable {
                 pieces.append(.reference(Reference(operand: .field(.init(name: name, argument: nil, offset: fieldStart)), width: width, offset: start)))
                 continue
             }
-            text.append(contentsOf: bytes[start..<lexer.position])
+            flush(&text, &pieces)
+            pieces.append(.stray(offset: start))
         }
         flush(&text, &pieces)
         return pieces
@@ -79,7 +82,11 @@ public struct OutputFormat: Sendable {
             case .text(let t): out += t
             case .field(let f, let width):
                 var v = ReferenceEvaluator.value(of: f, in: source).map(\.text) ?? "<NA>"
-                if let width, v.utf8.count < width { v += String(repeating: " ", count: width - v.utf8.count) }
+                if let width {
+                    let n = v.utf8.count
+                    if n < width { v += String(repeating: " ", count: width - n) }
+                    else if n > width { v = String(decoding: v.utf8.prefix(width), as: UTF8.self) }
+                }
                 out += v
             }
         }

@@ -19,6 +19,7 @@ extension Diagnostic.Code {
     public static let unsuppliedFields = Diagnostic.Code("PR403", .warning)
     public static let skippedUnknownField = Diagnostic.Code("PR404", .warning)
     public static let outputField = Diagnostic.Code("PR500", .error)
+    public static let strayPercent = Diagnostic.Code("PR501", .error)
 }
 
 /// Stage three of loading: lists expanded, macros parsed and inlined, fields resolved, constants
@@ -629,6 +630,9 @@ struct RuleCompiler {
                 if !t.isEmpty { segments.append(.text(t)) }
             case .reference(let r):
                 if let o = resolve(r.operand, ctx, code: .outputField) { segments.append(.field(o, width: r.width)) } else { ok = false }
+            case .stray(let offset):
+                report(ctx, .strayPercent, "'%' must be followed by a field name", offset, hint: "write '%%' for a percent sign")
+                ok = false
             }
         }
         return ok ? OutputFormat(segments: segments) : nil

@@ -16,8 +16,8 @@ import Testing
     ])
 
     @Test func rendersFieldsArgumentsTransformersWidthsAndMissingValues() throws {
-        let r = try Self.rule(output: "run %proc.name pid=%proc.pid gp=%proc.aname[2] app=%k8s.pod.label[app] f=%evt.arg.flags u=%user.name up=%toupper(proc.name) [%10proc.name] 100%% done.")
-        #expect(r.output?.render(Self.fields) == "run python3 pid=7 gp=containerd-shim app=trainer f=O_RDONLY u=<NA> up=PYTHON3 [python3   ] 100% done.")
+        let r = try Self.rule(output: "run %proc.name pid=%proc.pid gp=%proc.aname[2] app=%k8s.pod.label[app] f=%evt.arg.flags u=%user.name up=%toupper(proc.name) [%10proc.name] [%3proc.name] 100%% done.")
+        #expect(r.output?.render(Self.fields) == "run python3 pid=7 gp=containerd-shim app=trainer f=O_RDONLY u=<NA> up=PYTHON3 [python3   ] [pyt] 100% done.")
         #expect(r.output?.fields.map(\.description) == ["proc.name", "proc.pid", "proc.aname[2]", "k8s.pod.label[app]", "evt.arg.flags", "user.name", "toupper(proc.name)"])
     }
 
@@ -46,6 +46,12 @@ import Testing
         #expect(Timestamp.rfc3339(nanoseconds: 0) == "1970-01-01T00:00:00.000000000Z")
         #expect(Timestamp.rfc3339(nanoseconds: 951_782_400_000_000_001) == "2000-02-29T00:00:00.000000001Z")
         #expect(Timestamp.rfc3339(nanoseconds: 4_102_444_799_999_999_999) == "2099-12-31T23:59:59.999999999Z")
+    }
+
+    @Test func strayPercentIsAnError() {
+        let r = Fixtures.load("- rule: R\n  desc: d\n  condition: evt.type = execve\n  output: \"at 100% load %proc.name %\"\n  priority: INFO\n")
+        #expect(r.errors.map(\.code) == [.strayPercent, .strayPercent])
+        #expect(r.errors.map(\.location.column) == [18, 36])
     }
 
     @Test func unknownOutputFieldIsAnError() {
