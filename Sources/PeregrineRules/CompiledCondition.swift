@@ -150,9 +150,3 @@ extension CompiledCondition: CustomStringConvertible {
         }
     }
 }
-
-extension QuotedText {
-    static func needsQuotes(_ s: String) -> Bool {
-        s.isEmpty || s.utf8.contains { ConditionLexer.isBlank($0) || $0 == 40 || $0 == 41 || $0 == 44 || $0 == 61 || $0 == 34 || $0 == 39 || $0 == 92 }
-    }
-}

@@ -104,21 +104,3 @@ extension ConditionExpr.FieldRef: CustomStringConvertible {
 extension ConditionExpr.Literal: CustomStringConvertible {
     public var description: String { quoted ? QuotedText.quote(text) : text }
 }
-
-/// Double-quoting with the escapes the condition lexer understands.
-enum QuotedText {
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for ch in s.unicodeScalars {
-            switch ch {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default: out.unicodeScalars.append(ch)
-            }
-        }
-        return out + "\""
-    }
-}
