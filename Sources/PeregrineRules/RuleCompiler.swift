@@ -20,6 +20,7 @@ extension Diagnostic.Code {
     public static let skippedUnknownField = Diagnostic.Code("PR404", .warning)
     public static let outputField = Diagnostic.Code("PR500", .error)
     public static let strayPercent = Diagnostic.Code("PR501", .error)
+    public static let deprecatedContainerInfo = Diagnostic.Code("PR502", .warning)
 }
 
 /// Stage three of loading: lists expanded, macros parsed and inlined, fields resolved, constants
@@ -558,6 +559,7 @@ struct RuleCompiler {
         skippedField = nil
         let parsed = parse(text)
         var condition = parsed.flatMap { compile($0, ctx) }
+        let output = compileOutput(def, skipUnknown: rule.skipIfUnknownFilter)
         if let skipped = skippedField {
             rule.status = .skippedUnknownField(skipped)
             diagnostics.append(e.file.diagnostic(.skippedUnknownField, "rule '\(e.name)' is skipped: unknown field '\(skipped)' (skip-if-unknown-filter is set)",
@@ -568,7 +570,6 @@ struct RuleCompiler {
         if let c = condition, let ex = exceptions, !ex.isEmpty {
             condition = .and([c, .not(ex.count == 1 ? ex[0] : .or(ex))])
         }
-        let output = compileOutput(def)
         guard let condition, exceptions != nil, let output else { return rule }
         rule.condition = condition
         rule.output = output
@@ -588,9 +589,10 @@ struct RuleCompiler {
                                                      line: e.line, column: e.column))
                 return rule
             }
-        } else if rule.warnEvttypes {
-            diagnostics.append(e.file.diagnostic(.noEventTypeFilter,
-                                                 "rule '\(e.name)' does not restrict evt.type, so it runs on every event",
+        }
+        if rule.warnEvttypes && (types == nil || types!.count > 100) {
+            let what = types == nil ? "does not restrict evt.type, so it runs on every event" : "matches \(types!.count) event types"
+            diagnostics.append(e.file.diagnostic(.noEventTypeFilter, "rule '\(e.name)' \(what); this costs performance",
                                                  line: e.line, column: e.column, hint: "add a check such as 'evt.type in (execve, execveat)'"))
         }
         rule.status = .enabled
@@ -615,11 +617,12 @@ struct RuleCompiler {
         }
     }
 
-    mutating func compileOutput(_ def: RuleCollector.RuleDef) -> OutputFormat? {
+    mutating func compileOutput(_ def: RuleCollector.RuleDef, skipUnknown: Bool) -> OutputFormat? {
         guard !def.outputParts.isEmpty else { return OutputFormat(segments: []) }
         let text = ComposedText(def.outputParts)
         var ctx = Context(text: text, visibility: Int.max, owner: nil)
         ctx.file = def.entry.file
+        ctx.skipUnknown = skipUnknown
         var segments: [OutputFormat.Segment] = []
         var ok = true
         let pieces = OutputFormat.scan(text.text)
@@ -629,6 +632,12 @@ struct RuleCompiler {
                 if n == pieces.count - 1 { while let last = t.last, last == " " || last == "\n" || last == "\t" { t.removeLast() } }
                 if !t.isEmpty { segments.append(.text(t)) }
             case .reference(let r):
+                if case .field(let f) = r.operand, f.name == "container.info", f.argument == nil {
+                    // Falco drops this old placeholder: container fields are added by other means.
+                    report(ctx, .deprecatedContainerInfo, "%container.info is deprecated and is left out of the output", f.offset,
+                           hint: "name the fields instead, e.g. %container.id %container.name")
+                    continue
+                }
                 if let o = resolve(r.operand, ctx, code: .outputField) { segments.append(.field(o, width: r.width)) } else { ok = false }
             case .stray(let offset):
                 report(ctx, .strayPercent, "'%' must be followed by a field name", offset, hint: "write '%%' for a percent sign")
@@ -638,25 +647,17 @@ struct RuleCompiler {
         return ok ? OutputFormat(segments: segments) : nil
     }
 
+    /// Like Falco: a list or macro is used when any rule or macro (or, for lists, another list)
+    /// refers to it.
     mutating func reportUnused() {
         if someConditionUnparsed { return }
-        var usedMacros: Set<String> = []
-        var usedLists: Set<String> = rootLists
-        var work = Array(rootMacros)
-        while let m = work.popLast() {
-            guard usedMacros.insert(m).inserted else { continue }
-            work += macroRefs[m] ?? []
-            usedLists.formUnion(listRefs["macro:" + m] ?? [])
-        }
-        var lwork = Array(usedLists)
-        while let l = lwork.popLast() {
-            for sub in listRefs[l] ?? [] where usedLists.insert(sub).inserted { lwork.append(sub) }
-        }
+        let usedMacros = rootMacros.union(macroRefs.values.joined())
+        let usedLists = rootLists.union(listRefs.values.joined())
         for l in collector.lists where !usedLists.contains(l.name) && !quietFiles.contains(l.file.name) {
-            diagnostics.append(l.file.diagnostic(.unusedList, "list '\(l.name)' is not used by any rule", line: l.line, column: l.column))
+            diagnostics.append(l.file.diagnostic(.unusedList, "list '\(l.name)' is not referred to by any rule, macro or list", line: l.line, column: l.column))
         }
         for m in collector.macros where !usedMacros.contains(m.name) && !quietFiles.contains(m.file.name) {
-            diagnostics.append(m.file.diagnostic(.unusedMacro, "macro '\(m.name)' is not used by any rule", line: m.line, column: m.column))
+            diagnostics.append(m.file.diagnostic(.unusedMacro, "macro '\(m.name)' is not referred to by any rule or macro", line: m.line, column: m.column))
         }
     }
 }

@@ -224,6 +224,45 @@ import Testing
         #expect(!r.hasErrors)
     }
 
+    @Test func unusedListsAndMacrosAreReportedLikeFalco() {
+        // `inner` is referred to by `outer` (itself unused), so only `outer` and `lonely` are unused.
+        let r = Self.load("""
+        - list: lonely
+          items: [a]
+        - list: used_by_list
+          items: [b]
+        - list: uses_list
+          items: [used_by_list, c]
+        - macro: inner
+          condition: proc.name = x
+        - macro: outer
+          condition: inner and proc.name in (uses_list)
+        """ + "\n" + Self.rule("R", "evt.type = execve"))
+        #expect(r.diagnostics.map(\.message) == ["list 'lonely' is not referred to by any rule, macro or list",
+                                                 "macro 'outer' is not referred to by any rule or macro"])
+        #expect(r.diagnostics.map(\.location.line) == [1, 9])
+    }
+
+    @Test func containerInfoIsDroppedWithAWarning() {
+        let r = Self.load("- rule: R\n  desc: d\n  condition: evt.type = execve\n  output: \"x %container.info y\"\n  priority: INFO\n")
+        #expect(r.diagnostics.map(\.code) == [.deprecatedContainerInfo])
+        #expect(r.ruleSet["R"]?.output?.render(FieldValueTable([:])) == "x  y")
+    }
+
+    @Test func skipIfUnknownFilterCoversOutputs() {
+        let r = Self.load("- rule: R\n  desc: d\n  condition: evt.type = execve\n  output: \"%foo.bar\"\n  priority: INFO\n  skip-if-unknown-filter: true\n")
+        #expect(r.ruleSet["R"]?.status == .skippedUnknownField("foo.bar"))
+        #expect(r.diagnostics.map(\.code) == [.skippedUnknownField])
+    }
+
+    @Test func tooManyEventTypesWarns() {
+        let r = Self.load(Self.rule("R", "evt.type != execve"))
+        #expect(r.diagnostics.map(\.code) == [.noEventTypeFilter])
+        #expect(r.ruleSet["R"]?.isEnabled == true)
+        let quiet = Self.load(Self.rule("R", "proc.name = x", extra: "  warn_evttypes: false\n"))
+        #expect(quiet.diagnostics.isEmpty)
+    }
+
     @Test func allRuleKeysAreAccepted() {
         let r = Self.load("""
         - rule: R
