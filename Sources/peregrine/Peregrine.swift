@@ -10,6 +10,9 @@ struct Peregrine: ParsableCommand {
             EventsCommand.self,
             CaptureCommand.self,
             ReplayCommand.self,
+            ValidateCommand.self,
+            RulesCommand.self,
+            FieldsCommand.self,
         ]
     )
 }
