@@ -5,6 +5,7 @@ import PackageDescription
 //   PeregrineWire     C header shared with bpf/: the kernel/user record layout, one home.
 //   PeregrineEvents   pure core: decoding records into non-owning event views, process table.
 //   PeregrineRules    pure core: Falco rule language (load, parse, diagnose, compile).
+//   PeregrineEngine   pure core: events in, alerts out (field extraction, rule matching).
 //   PeregrineCapture  capture files: our block format and Falco/sysdig .scap (zlib only).
 //   CLibbpf / CPeregrineProbe / PeregrineProbe
 //                     the only code that touches libbpf and the kernel.
@@ -27,11 +28,12 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "PeregrineCapture", dependencies: ["PeregrineEvents", "CZlib"]),
         .target(name: "PeregrineRules", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "PeregrineEngine", dependencies: ["PeregrineEvents", "PeregrineRules"]),
         .target(name: "PeregrineProbe", dependencies: ["CPeregrineProbe", "PeregrineWire", "PeregrineEvents"]),
         .executableTarget(
             name: "peregrine",
             dependencies: [
-                "PeregrineEvents", "PeregrineProbe", "PeregrineRules", "PeregrineCapture",
+                "PeregrineEvents", "PeregrineProbe", "PeregrineRules", "PeregrineCapture", "PeregrineEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -39,6 +41,7 @@ let package = Package(
         .testTarget(name: "PeregrineEventsTests", dependencies: ["PeregrineEvents", "PeregrineWire"]),
         .testTarget(name: "PeregrineProbeTests", dependencies: ["PeregrineProbe", "PeregrineEvents"]),
         .testTarget(name: "PeregrineRulesTests", dependencies: ["PeregrineRules"]),
+        .testTarget(name: "PeregrineEngineTests", dependencies: ["PeregrineEngine", "PeregrineEvents", "PeregrineRules"]),
         .testTarget(name: "PeregrineCaptureTests", dependencies: ["PeregrineCapture", "PeregrineEvents"]),
     ]
 )

@@ -86,6 +86,9 @@ public enum ProcScanner {
         return info
     }
 
+    /// A small text file (passwd, group), or nil.
+    public static func readText(_ path: String) -> String? { FileReader.readText(path) }
+
     /// "pid:[4026531836]" → 4026531836
     static func namespaceInode(_ link: String) -> UInt32 {
         guard let target = FileReader.readLink(link),

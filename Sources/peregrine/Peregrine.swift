@@ -7,6 +7,7 @@ struct Peregrine: ParsableCommand {
         commandName: "peregrine",
         abstract: "Runtime threat detection for Kubernetes GPU nodes, speaking Falco's rule language.",
         subcommands: [
+            RunCommand.self,
             EventsCommand.self,
             CaptureCommand.self,
             ReplayCommand.self,

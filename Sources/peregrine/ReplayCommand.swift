@@ -1,5 +1,6 @@
 import ArgumentParser
 import PeregrineCapture
+import PeregrineEngine
 import PeregrineEvents
 
 struct ReplayCommand: ParsableCommand {
@@ -23,10 +24,10 @@ struct ReplayCommand: ParsableCommand {
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("name at least one capture file") }
-        if !events { throw ValidationError("rule matching in replay arrives with the matching engine; use --events for now") }
     }
 
     func run() throws {
+        if !events { return try replayRules() }
         var failed = false
         for path in files {
             var printer = EventPrinter(bootToEpochNs: 0)
@@ -48,6 +49,34 @@ struct ReplayCommand: ParsableCommand {
                 }
             } catch {
                 _ = printer.flush()
+                printError("\(error)")
+                failed = true
+            }
+        }
+        if failed { throw ExitCodeError.badInput }
+    }
+
+    /// Rules over every file, in order; alerts as text lines or JSON.
+    private func replayRules() throws {
+        let rules = try loadRules(r)
+        var failed = false
+        for path in files {
+            var pipeline: AlertPipeline?
+            defer { _ = pipeline?.flush() }
+            do {
+                let reader = try CaptureReader(path: path)
+                let host = reader.header.metadata.first { $0.0 == "hostname" }?.1 ?? hostName()
+                let engine = Engine(rules: rules, context: EngineContext(hostname: host, bootToEpochNs: reader.header.bootToEpochNs))
+                pipeline = AlertPipeline(engine: engine, json: json)
+                let summary = try reader.read(
+                    processes: { pipeline!.seed($0) },
+                    record: { number, bytes in pipeline!.handle(record: bytes, number: number) }
+                )
+                if !summary.closedCleanly {
+                    printError("\(path): the capture has no end block (the writer was stopped abruptly); read \(summary.records) events up to the last complete block")
+                }
+            } catch {
+                _ = pipeline?.flush()
                 printError("\(error)")
                 failed = true
             }

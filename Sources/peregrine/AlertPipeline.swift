@@ -1,0 +1,64 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import PeregrineEngine
+import PeregrineEvents
+import PeregrineRules
+
+/// Decode → process table → engine → alert lines: shared by `run` (live) and `replay`.
+struct AlertPipeline {
+    var decoder = RecordDecoder()
+    var table = ProcessTable()
+    let engine: Engine
+    let json: Bool
+    var out = OutputStream(fd: 1)
+    private(set) var events: UInt64 = 0
+
+    init(engine: Engine, json: Bool) {
+        self.engine = engine
+        self.json = json
+    }
+
+    mutating func seed(_ processes: [ProcessInfo]) {
+        for p in processes { table.insert(p) }
+    }
+
+    mutating func handle(record bytes: UnsafeRawBufferPointer, number: UInt64?) {
+        guard let event = decoder.decode(bytes) else { return }
+        events += 1
+        let n = number ?? events
+        // The exit's rules see the process it ends; everything else sees the table after
+        // the event (an exec with its new image, a fork's child).
+        if event.kind != .exit { table.apply(event) }
+        let asJSON = json
+        engine.process(event, number: n, processes: table) { alert in
+            out.write(asJSON ? alert.jsonLine + "\n" : alert.textLine + "\n")
+        }
+        if event.kind == .exit { table.apply(event) }
+    }
+
+    mutating func flush() -> Bool {
+        out.flush()
+        return !out.failed
+    }
+}
+
+/// Loads rules for a command, printing diagnostics; exits 1 on rule errors.
+func loadRules(_ paths: [String]) throws -> RuleSet {
+    let result: RuleLoader.Result
+    do {
+        result = try RulePaths.load(paths)
+    } catch {
+        printError("\(error)")
+        throw ExitCodeError.badInput
+    }
+    for d in result.errors { printError("\(d)") }
+    if result.hasErrors { throw ExitCodeError.badInput }
+    return result.ruleSet
+}
+
+func hostName() -> String {
+    var buffer = [CChar](repeating: 0, count: 256)
+    gethostname(&buffer, 255)
+    return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
