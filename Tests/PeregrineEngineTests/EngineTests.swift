@@ -1,0 +1,165 @@
+import PeregrineEvents
+import PeregrineRules
+import Testing
+
+@testable import PeregrineEngine
+
+/// Engine semantics on records built in memory: the same records the probe writes.
+@Suite struct EngineTests {
+    static let containerCgroup = "/kubepods.slice/kubepods-besteffort.slice/cri-containerd-" + String(repeating: "c0ffee00", count: 8) + ".scope"
+
+    static func exec(pid: UInt32, ppid: UInt32, comm: String, exe: String, args: [String], cwd: String = "/work",
+                     cgroup: String = "/", res: Int64 = 0) -> [UInt8] {
+        var w = RecordWriter(kind: .exec, syscall: .execve, timestampBootNs: 10, pid: pid, ppid: ppid, uid: 1000, comm: comm)
+        w.put(res, at: WireLayout.Exec.res)
+        w.put(UInt32(args.count), at: WireLayout.Exec.argc)
+        w.put(UInt32.max, at: WireLayout.Exec.loginuid)
+        if res == 0 { w.string(exe, at: WireLayout.Exec.exe) }
+        w.string(exe, at: WireLayout.Exec.filename)
+        w.arguments(args, at: WireLayout.Exec.args)
+        w.string(cwd, at: WireLayout.Exec.cwd)
+        w.string(cgroup, at: WireLayout.Exec.cgroup)
+        return w.bytes()
+    }
+
+    static func open(pid: UInt32, ppid: UInt32, comm: String, path: String, flags: UInt32, res: Int64 = 3, raw: String? = nil,
+                     base: String = "") -> [UInt8] {
+        var w = RecordWriter(kind: .open, syscall: .openat, timestampBootNs: 20, pid: pid, ppid: ppid, uid: 1000, comm: comm)
+        w.put(res, at: WireLayout.Open.res)
+        w.put(flags, at: WireLayout.Open.flags)
+        w.put(Int32(-100), at: WireLayout.Open.dirfd)
+        if res >= 0 { w.string(path, at: WireLayout.Open.path) }
+        w.string(raw ?? path, at: WireLayout.Open.raw)
+        w.string(base, at: WireLayout.Open.base)
+        return w.bytes()
+    }
+
+    /// Runs records through table + engine like `AlertPipeline` and returns the alerts.
+    static func run(_ records: [[UInt8]], rules: RuleSet, seed: [ProcessInfo] = []) -> [Alert] {
+        let engine = Engine(rules: rules, context: EngineContext(hostname: "node-1", bootToEpochNs: 1_000_000_000))
+        var table = ProcessTable()
+        for p in seed { table.insert(p) }
+        var alerts: [Alert] = []
+        var decoder = RecordDecoder()
+        for (i, r) in records.enumerated() {
+            r.withUnsafeBytes { raw in
+                guard let e = decoder.decode(raw) else { Issue.record("record \(i) rejected"); return }
+                if e.kind != .exit { table.apply(e) }
+                engine.process(e, number: UInt64(i + 1), processes: table) { alerts.append($0) }
+                if e.kind == .exit { table.apply(e) }
+            }
+        }
+        return alerts
+    }
+
+    static func load(_ yaml: String, defaults: Bool = true) throws -> RuleSet {
+        let loader = RuleLoader()
+        let sources = [RuleSource(name: "test.yaml", text: yaml)]
+        let result = defaults ? loader.loadWithDefaults(sources) : loader.load(sources)
+        try #require(!result.hasErrors, "\(result.errors)")
+        return result.ruleSet
+    }
+
+    static let seedRulesText: String = {
+        let path = String(#filePath).split(separator: "/").dropLast(3).joined(separator: "/")
+        return readFile("/" + path + "/../shared/seed-rules/ml_rules.yaml")
+    }()
+
+    @Test func mlSeedRulesFireOnTheirBehaviour() throws {
+        let rules = try Self.load(Self.seedRulesText)
+        let shell = ProcessInfo(pid: 50, ppid: 1, name: "bash", exePath: "/usr/bin/bash", args: ["bash"], cgroup: Self.containerCgroup,
+                                containerID: "c0ffee00c0ff")
+        let alerts = Self.run([
+            Self.exec(pid: 60, ppid: 50, comm: "python3", exe: "/usr/bin/python3.11",
+                      args: ["python3", "-c", "import torch; torch.load('m.pt')"], cgroup: Self.containerCgroup),
+            Self.open(pid: 60, ppid: 50, comm: "python3", path: "/dev/nvidia0", flags: 0o2),
+        ], rules: rules, seed: [shell])
+        let names = alerts.map(\.rule)
+        #expect(names.contains("Pickle Deserialization in ML Container"))
+        #expect(names.contains("GPU Device Access by Non-ML Container"))
+        let pickle = try #require(alerts.first { $0.rule == "Pickle Deserialization in ML Container" })
+        #expect(pickle.priority == .critical)
+        #expect(pickle.output.contains("command=python3 -c import torch; torch.load('m.pt')"))
+        #expect(pickle.output.contains("image=<NA>"))
+        #expect(pickle.time == 1_000_000_010)
+    }
+
+    @Test func hostProcessesAreNotContainers() throws {
+        let rules = try Self.load(Self.seedRulesText)
+        let alerts = Self.run([
+            Self.exec(pid: 60, ppid: 1, comm: "python3", exe: "/usr/bin/python3", args: ["python3", "-c", "pickle.load(f)"]),
+        ], rules: rules)
+        #expect(!alerts.map(\.rule).contains("Pickle Deserialization in ML Container"))
+    }
+
+    @Test func ancestorsComeFromTheProcessTable() throws {
+        let rules = try Self.load("""
+            - rule: Shell under python
+              desc: t
+              condition: evt.type = execve and proc.name = sh and proc.aname = python3 and proc.pname = bash and proc.aname[2] = python3
+              output: "%proc.name %proc.pname %proc.aname[2] %proc.pcmdline"
+              priority: NOTICE
+            """, defaults: false)
+        let seed = [
+            ProcessInfo(pid: 10, ppid: 1, name: "python3", args: ["python3", "serve.py"]),
+            ProcessInfo(pid: 11, ppid: 10, name: "bash", args: ["bash", "-i"]),
+        ]
+        let alerts = Self.run([Self.exec(pid: 12, ppid: 11, comm: "sh", exe: "/bin/sh", args: ["sh"])], rules: rules, seed: seed)
+        #expect(alerts.map(\.output) == ["sh bash python3 bash -i"])
+    }
+
+    @Test func failedOpensAreMatchedOnTheirAbsolutePath() throws {
+        let rules = try Self.load("""
+            - rule: GPU attempt
+              desc: t
+              condition: evt.type = openat and fd.name startswith /dev/nvidia and evt.failed = true
+              output: "%fd.name %evt.res %fd.nameraw"
+              priority: WARNING
+            """, defaults: false)
+        let alerts = Self.run([
+            Self.open(pid: 5, ppid: 1, comm: "miner", path: "", flags: 2, res: -13, raw: "../dev/./nvidia0", base: "/tmp"),
+        ], rules: rules)
+        #expect(alerts.map(\.output) == ["/dev/nvidia0 EACCES ../dev/./nvidia0"])
+    }
+
+    @Test func ruleMatchingFirstStopsAtTheFirstRule() throws {
+        let rules = try Self.load("""
+            - rule: A
+              desc: t
+              condition: evt.type = openat
+              output: a
+              priority: INFO
+            - rule: B
+              desc: t
+              condition: evt.type = openat
+              output: b
+              priority: INFO
+            """, defaults: false)
+        let record = Self.open(pid: 5, ppid: 1, comm: "x", path: "/a", flags: 0)
+        #expect(Self.run([record], rules: rules).map(\.rule) == ["A", "B"])
+        let engine = Engine(rules: rules, context: EngineContext(hostname: "h", bootToEpochNs: 0), matching: .first)
+        var names: [String] = []
+        var decoder = RecordDecoder()
+        record.withUnsafeBytes { raw in
+            engine.process(decoder.decode(raw)!, number: 1, processes: ProcessTable()) { names.append($0.rule) }
+        }
+        #expect(names == ["A"])
+    }
+}
+
+func readFile(_ path: String) -> String {
+    guard let f = fopen(path, "r") else { return "" }
+    defer { fclose(f) }
+    var out: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = fread(&buf, 1, buf.count, f)
+        if n <= 0 { break }
+        out += buf[0..<n]
+    }
+    return String(decoding: out, as: UTF8.self)
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
