@@ -7,22 +7,52 @@ import Testing
 
 /// Overflows a deliberately small ring buffer and checks that the kernel's loss counter
 /// accounts for every record exactly: generated − received = reported lost.
+///
+/// The load comes from a child shell, traced alone, so that nothing else (other tests in
+/// this process) adds records: it waits on a pipe until the probe is set up, opens a missing
+/// file N times, then waits again until the probe is detached.
 @Suite(.serialized) struct LostRecordTests {
     @Test func everyRecordIsReceivedOrCountedLost() throws {
+        let generated = 20_000
+        let path = "/tmp/pg-lost-\(getpid())-does-not-exist"
+        // stderr goes to /dev/null before "go" (opening it later would be one more record).
+        let script = "exec 3>&2 2>/dev/null; read go; i=0; while [ $i -lt \(generated) ]; do true < \(path); i=$((i+1)); done; echo done >&3; read stop"
+        var control: [Int32] = [0, 0]
+        var report: [Int32] = [0, 0]
+        #expect(pipe(&control) == 0 && pipe(&report) == 0)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, control[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, report[1], 2)
+        let words: [String] = ["sh", "-c", script]
+        var argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+        defer { for p in argv { free(p) } }
+        var child: pid_t = 0
+        #expect(posix_spawn(&child, "/bin/sh", &actions, nil, &argv, environ) == 0)
+        close(control[0])
+        close(report[1])
+
         var options = Probe.Options()
         options.selfPid = nil
-        options.onlyPid = UInt32(getpid())
+        options.onlyPid = UInt32(child)
         options.syscalls = [.openat]
         options.ringBufferBytes = 64 << 10
-        options.wakeupBytes = UInt64.max // nobody consumes while we generate
+        options.wakeupBytes = UInt64.max // nobody consumes while the child generates
         let probe = try Probe(options: options)
         try probe.attach()
         defer { probe.close() }
 
-        let path = "/tmp/pg-lost-\(getpid())-does-not-exist"
-        let generated = 20_000
-        for _ in 0..<generated { _ = open(path, O_RDONLY) }
+        _ = write(control[1], "go\n", 3)
+        var buffer = [UInt8](repeating: 0, count: 16)
+        let n = read(report[0], &buffer, buffer.count) // "done": the loop has finished
+        #expect(n > 0)
         probe.detach()
+        _ = write(control[1], "stop\n", 5)
+        close(control[1])
+        close(report[0])
+        var status: Int32 = 0
+        waitpid(child, &status, 0)
 
         var received = 0
         var ours = 0
@@ -37,7 +67,8 @@ import Testing
         #expect(stats.lost > 0, "a 64 KiB ring buffer cannot hold \(generated) records")
         #expect(ours > 0)
         #expect(stats.attempted == UInt64(received) + stats.lost)
-        // Only this process is traced and only openat, so every attempt is one of ours.
+        // Only the child is traced, and only its openat calls between go and stop. (`true`, not
+        // `:`: a failed redirection on a special builtin would end the shell.)
         #expect(stats.attempted == UInt64(generated))
         #expect(UInt64(generated - ours) == stats.lost)
         #expect(decoder.totalRejected == 0)
