@@ -38,6 +38,7 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "probe-bench", dependencies: ["PeregrineProbe", "PeregrineEvents"]),
+        .executableTarget(name: "engine-bench", dependencies: ["PeregrineEngine", "PeregrineCapture", "PeregrineEvents", "PeregrineRules"]),
         .testTarget(name: "PeregrineEventsTests", dependencies: ["PeregrineEvents", "PeregrineWire"]),
         .testTarget(name: "PeregrineProbeTests", dependencies: ["PeregrineProbe", "PeregrineEvents"]),
         .testTarget(name: "PeregrineRulesTests", dependencies: ["PeregrineRules"]),
