@@ -50,7 +50,7 @@ extension Diagnostic.Code {
 
 /// Recursive-descent parser for Falco conditions.
 public struct ConditionParser {
-    public static let maxDepth = 100
+    public static let maxDepth = 1000
 
     /// Words that look like functions but are not part of Falco's language.
     static let foreignFunctions: Set<String> = ["join", "concat", "oneof", "anyof", "allof", "lower", "upper"]

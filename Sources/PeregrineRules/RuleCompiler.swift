@@ -45,7 +45,7 @@ struct RuleCompiler {
     var someConditionUnparsed = false
     /// Nesting of the condition being compiled, macros included; bounded like the parser's.
     var depth = 0
-    static let maxExpandedDepth = 400
+    static let maxExpandedDepth = 2000
     var reportedTooDeep = false
     /// Unknown field met while compiling a rule with skip-if-unknown-filter.
     var skippedField: String?

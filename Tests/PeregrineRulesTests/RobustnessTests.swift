@@ -98,11 +98,11 @@ import Testing
     @Test func deepMacroChainsAreRejectedWithoutExhaustingTheStack() {
         let nest = 90
         var yaml = ""
-        for i in 0..<8 {
+        for i in 0..<25 {
             let inner = i == 0 ? "proc.name = a" : "m\(i - 1)"
             yaml += "- macro: m\(i)\n  condition: " + String(repeating: "not ", count: nest) + inner + "\n"
         }
-        let r = Fixtures.load(yaml + "- rule: R\n  desc: d\n  condition: evt.type = execve and m7\n  output: x\n  priority: INFO\n")
+        let r = Fixtures.load(yaml + "- rule: R\n  desc: d\n  condition: evt.type = execve and m24\n  output: x\n  priority: INFO\n")
         #expect(r.errors.map(\.code) == [.expandedTooDeep])
         #expect(r.ruleSet["R"]?.status == .invalid)
     }
