@@ -94,6 +94,21 @@ import Testing
         """)
     }
 
+    @Test func longLinesShowAWindowWithTheCaretInPlace() {
+        let cond = "evt.type = execve and " + (0..<100).map { "proc.name = n\($0)" }.joined(separator: " or ") + " or fd.nme = x"
+        let r = Fixtures.load("- rule: R\n  desc: d\n  condition: \(cond)\n  output: x\n  priority: INFO\n")
+        let d = r.errors.first
+        #expect(d?.location.column == 14 + cond.utf8.count - 10)
+        let lines = d?.description.split(separator: "\n").map(String.init) ?? []
+        #expect(lines.count == 4)
+        if lines.count == 4 {
+            #expect(lines[1].hasPrefix("  | ...") && lines[1].hasSuffix("fd.nme = x"))
+            let caret = lines[2].utf8.count - 1
+            let snippet = Array(lines[1].utf8)
+            #expect(String(decoding: snippet[caret..<min(snippet.count, caret + 6)], as: UTF8.self) == "fd.nme")
+        }
+    }
+
     /// Conditions written as folded, literal, multi-line plain and quoted scalars map back to lines.
     static let scalarStyles: [(String, Int, Int)] = [
         ("  condition: >\n    evt.type = execve and\n    proc.nmae = x\n", 5, 5),

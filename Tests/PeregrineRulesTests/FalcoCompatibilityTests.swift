@@ -10,7 +10,7 @@ import Testing
         #expect(result.ruleSet.rules.count == 25)
         for rule in result.ruleSet.rules {
             switch rule.status {
-            case .enabled, .unsupportedEventTypes, .disabledByUser: break
+            case .enabled, .unsupportedEventTypes: break
             default: Issue.record("rule '\(rule.name)' is \(rule.status)")
             }
             #expect(rule.condition != nil, "rule '\(rule.name)' did not compile")
