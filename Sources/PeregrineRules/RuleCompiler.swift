@@ -534,7 +534,14 @@ struct RuleCompiler {
         for def in collector.rules {
             out.append(compileRule(def))
         }
-        for m in collector.macros { _ = macro(m.name) }
+        // Macros no syscall rule reaches are only parsed, as in Falco: their fields are checked
+        // when a rule uses them (they may serve rules of another source).
+        for m in collector.macros where compiledMacros[m.name] == nil && parsedMacros[m.name] == nil {
+            let text = ComposedText(m.parts)
+            let parsed = parse(text)
+            parsedMacros[m.name] = parsed
+            if let parsed { noteReferences(parsed, owner: m.name) }
+        }
         reportUnused()
         return out
     }
@@ -647,6 +654,22 @@ struct RuleCompiler {
             }
         }
         return ok ? OutputFormat(segments: segments) : nil
+    }
+
+    /// Records the macros and lists a parsed condition refers to, without compiling it.
+    mutating func noteReferences(_ e: ConditionExpr, owner: String) {
+        switch e {
+        case .and(let xs, _), .or(let xs, _): for x in xs { noteReferences(x, owner: owner) }
+        case .not(let x, _): noteReferences(x, owner: owner)
+        case .macro(let name, _): macroRefs[owner, default: []].insert(name)
+        case .check(let c):
+            switch c.value {
+            case .listName(let n, _): listRefs["macro:" + owner, default: []].insert(n)
+            case .list(let items, _):
+                for i in items where !i.quoted && expandedLists[i.text] != nil { listRefs["macro:" + owner, default: []].insert(i.text) }
+            default: break
+            }
+        }
     }
 
     /// Like Falco: a list or macro is used when any rule or macro (or, for lists, another list)

@@ -84,6 +84,11 @@ import Testing
         let result = Fixtures.load("""
         - macro: m
           condition: proc.name = x and fd.nme = y
+        - rule: r
+          desc: d
+          condition: evt.type = open and m
+          output: x
+          priority: INFO
         """, name: "m.yaml")
         let d = result.diagnostics.first { $0.code == .unknownField }
         #expect(d?.description == """
