@@ -16,6 +16,14 @@ import Testing
             #expect(rule.condition != nil, "rule '\(rule.name)' did not compile")
         }
         #expect(result.ruleSet.rules.contains { $0.isEnabled })
+        // Indexed by event type: every enabled rule shows up under each supported type it needs.
+        for type in EventTypeSet.supported {
+            let names = result.ruleSet.rules(for: type).map(\.name)
+            let expected = result.ruleSet.rules.filter { $0.isEnabled && ($0.eventTypes?.contains(type) ?? true) }.map(\.name)
+            #expect(names == expected, "\(type)")
+        }
+        #expect(!result.ruleSet.rules(for: "execve").isEmpty)
+        #expect(result.ruleSet.rules(for: "connect").isEmpty)
     }
 
     @Test func incubatingAndSandboxLoadWithoutCrashing() {
