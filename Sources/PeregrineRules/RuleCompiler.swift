@@ -608,7 +608,7 @@ struct RuleCompiler {
         let missing = Self.unsuppliedFields(condition).sorted()
         if !missing.isEmpty {
             diagnostics.append(e.file.diagnostic(.unsuppliedFields,
-                                                 "rule '\(e.name)' uses fields this engine cannot supply (\(missing.joined(separator: ", "))); checks on them are always false",
+                                                 "rule '\(e.name)' uses fields this engine cannot supply (\(missing.joined(separator: ", "))); they are always missing, so checks on them are false",
                                                  line: e.line, column: e.column))
         }
         return rule
