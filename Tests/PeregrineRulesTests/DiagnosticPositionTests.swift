@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import PeregrineRules
 
@@ -127,10 +128,12 @@ import Testing
     @Test(arguments: scalarStyles)
     func positionsInsideScalars(_ condition: String, _ line: Int, _ column: Int) {
         let yaml = "- rule: r\n  desc: d\n" + condition + "  output: x\n  priority: INFO\n"
-        let result = Fixtures.load(yaml)
-        let d = result.diagnostics.first { $0.code == .unknownField }
-        #expect(d?.location.line == line, "\(yaml)")
-        #expect(d?.location.column == column, "\(yaml)")
+        for text in [yaml, yaml.replacingOccurrences(of: "\n", with: "\r\n")] {
+            let result = Fixtures.load(text)
+            let d = result.diagnostics.first { $0.code == .unknownField }
+            #expect(d?.location.line == line, "\(text)")
+            #expect(d?.location.column == column, "\(text)")
+        }
     }
 
     @Test func appendedConditionPointsIntoTheSecondFile() {
