@@ -130,6 +130,7 @@ struct RuleCollector {
             return r.override[key]
         }
         var d = rules[i]
+        if r.invalid { d.entry.invalid = true }
         if let m = mode("condition"), let c = r.condition {
             if m == .append { d.conditionParts.append(c) } else { d.conditionParts = [c] }
         }

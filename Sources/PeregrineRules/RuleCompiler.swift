@@ -579,7 +579,7 @@ struct RuleCompiler {
         if let c = condition, let ex = exceptions, !ex.isEmpty {
             condition = .and([c, .not(ex.count == 1 ? ex[0] : .or(ex))])
         }
-        guard let condition, exceptions != nil, let output else { return rule }
+        guard let condition, exceptions != nil, let output, !e.invalid else { return rule }
         rule.condition = condition
         rule.output = output
         let types = EventTypeInference.eventTypes(of: condition, universe: EventTypeSet.known)

@@ -65,5 +65,8 @@ enum RuleItem: Sendable {
         var captureDuration: Int?
         var append: Bool = false
         var override: [String: OverrideMode] = [:]
+        /// The item had errors (reported); it is still compiled so its other mistakes show up,
+        /// but it never runs.
+        var invalid = false
     }
 }

@@ -81,6 +81,23 @@ import Testing
         #expect(byCode["PR312"]?.message == "undefined macro 'undefined_macro'")
     }
 
+    /// A rule with a bad key still has its condition and output checked, and never runs.
+    @Test func everyMistakeInOneRuleIsReported() {
+        let r = Fixtures.load("""
+        - rule: r
+          desc: d
+          condition: evt.type = execve and proc.nme = x
+          output: "%proc.cmdlin"
+          priority: WARNNG
+          enabled: perhaps
+        """)
+        #expect(r.diagnostics.map(\.code) == [.unknownField, .outputField, .invalidPriority, .invalidBool])
+        #expect(r.diagnostics.map(\.location.line) == [3, 4, 5, 6])
+        #expect(r.ruleSet["r"]?.status == .invalid)
+        let onlyBool = Fixtures.load("- rule: r\n  desc: d\n  condition: evt.type = execve\n  output: x\n  priority: INFO\n  enabled: perhaps\n")
+        #expect(onlyBool.ruleSet["r"]?.status == .invalid)
+    }
+
     @Test func caretSnippetPointsAtTheColumn() {
         let result = Fixtures.load("""
         - macro: m
