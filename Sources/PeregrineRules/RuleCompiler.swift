@@ -593,9 +593,10 @@ struct RuleCompiler {
             if usable.isEmpty {
                 let names = types.sorted()
                 rule.status = .unsupportedEventTypes(names)
-                diagnostics.append(e.file.diagnostic(.unsupportedEventTypes,
-                                                     "rule '\(e.name)' is disabled: it needs event types the probe does not produce (\(names.joined(separator: ", ")))",
-                                                     line: e.line, column: e.column))
+                let message = names.isEmpty
+                    ? "rule '\(e.name)' is disabled: its evt.type checks exclude every event type, so it can never match"
+                    : "rule '\(e.name)' is disabled: it needs event types the probe does not produce (\(names.joined(separator: ", ")))"
+                diagnostics.append(e.file.diagnostic(.unsupportedEventTypes, message, line: e.line, column: e.column))
                 return rule
             }
         }
