@@ -163,7 +163,7 @@ struct RuleCompiler {
                 report(ctx, .undefinedMacro, "macro '\(name)' is used before it is defined", offset,
                        hint: "move the definition of '\(name)' above '\(ctx.owner ?? "")'")
             } else {
-                let near = diagnostics.count < 500 ? collector.macros.map(\.name).min { EditDistance.between(name, $0) < EditDistance.between(name, $1) } : nil
+                let near = diagnostics.count < 200 ? collector.macros.map(\.name).min { EditDistance.between(name, $0) < EditDistance.between(name, $1) } : nil
                 let hint = near.flatMap { EditDistance.between(name, $0) <= max(2, name.count / 3) ? "did you mean '\($0)'?" : nil }
                 report(ctx, .undefinedMacro, "undefined macro '\(name)'", offset, hint: hint ?? "define it with '- macro: \(name)'")
             }
@@ -190,7 +190,7 @@ struct RuleCompiler {
                 return nil
             }
             // Suggestions cost a scan of the catalogue; a flood of mistakes gets them only at first.
-            let near = diagnostics.count < 500 ? catalog.nearest(to: ref.name) : nil
+            let near = diagnostics.count < 200 ? catalog.nearest(to: ref.name) : nil
             let hint = near.map { "did you mean '\($0)'?" } ?? "see 'peregrine fields' for the known fields"
             report(ctx, code, "unknown field '\(ref.name)'", ref.offset, hint: hint)
             return nil
