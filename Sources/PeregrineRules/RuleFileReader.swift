@@ -299,9 +299,7 @@ struct RuleFileReader {
             default: break
             }
         }
-        let isAppend = r.append || !r.override.isEmpty
-        let onlyEnable = r.keys.subtracting(["rule", "enabled"]).isEmpty && r.keys.contains("enabled")
-        if !isAppend && !onlyEnable {
+        if !r.isChange && !r.isEnableToggle {
             let missing = ["condition", "output", "desc", "priority"].filter { !r.keys.contains($0) }
             if !missing.isEmpty {
                 report(.missingKey, "rule '\(name)' has no \(missing.map { "'\($0)'" }.joined(separator: ", "))", node,
