@@ -50,7 +50,7 @@ extension Diagnostic.Code {
 
 /// Recursive-descent parser for Falco conditions.
 public struct ConditionParser {
-    public static let maxDepth = 100
+    public static let maxDepth = 1000
 
     /// Words that look like functions but are not part of Falco's language.
     static let foreignFunctions: Set<String> = ["join", "concat", "oneof", "anyof", "allof", "lower", "upper"]
@@ -248,9 +248,16 @@ public struct ConditionParser {
         lexer.skipBlanks()
         let opAt = lexer.position
         guard let op = lexer.lexOperator() else {
-            let found = lexer.atEnd ? "the end of the condition" : "'\(lexer.wordAt(opAt))'"
+            let word = lexer.wordAt(opAt)
+            let found = lexer.atEnd ? "the end of the condition" : "'\(word)'"
+            let hint: String
+            switch word {
+            case "oneof", "anyof": hint = "Falco has no '\(word)'; 'in (a, b)' matches any of the values"
+            case "allof": hint = "Falco has no 'allof'; 'in (a, b)' on a list field needs every value in the set"
+            default: hint = "operators: \(Self.operatorList)"
+            }
             throw ConditionSyntaxError(code: .expectedOperator, message: "expected an operator after '\(lhs)' but found \(found)",
-                                       offset: opAt, hint: "operators: \(Self.operatorList)")
+                                       offset: opAt, hint: hint)
         }
         func check(_ v: ConditionExpr.Value) -> ConditionExpr {
             .check(.init(lhs: lhs, op: op, value: v, offset: start, operatorOffset: opAt))

@@ -25,8 +25,10 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
     public var severity: Severity
     public var message: String
     public var location: SourceLocation
-    /// The source line the location points into, when known.
+    /// The source line the location points into, when known (a window of it for long lines).
     public var sourceLine: String?
+    /// Column of the caret within `sourceLine` (differs from `location.column` for windows).
+    public var snippetColumn: Int
     /// A one-line suggestion to fix the problem.
     public var hint: String?
 
@@ -37,6 +39,7 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
         self.message = message
         self.location = location
         self.sourceLine = sourceLine
+        self.snippetColumn = location.column
         self.hint = hint
     }
 
@@ -46,7 +49,7 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
         if let line = sourceLine {
             let shown = String(decoding: line.utf8.map { $0 == 9 ? 32 : $0 }, as: UTF8.self)
             text += "\n  | " + shown
-            let pad = max(0, location.column - 1)
+            let pad = max(0, snippetColumn - 1)
             text += "\n  | " + String(repeating: " ", count: pad) + "^"
         }
         if let hint { text += "\n  = hint: " + hint }

@@ -1,6 +1,10 @@
-/// Levenshtein distance over bytes, for suggestions.
+/// Levenshtein distance over bytes, for suggestions. Long names are not compared (a hostile file
+/// could otherwise make suggestions quadratic): they get a distance too large to suggest anything.
 enum EditDistance {
+    static let longest = 100
+
     static func between(_ a: String, _ b: String) -> Int {
+        if a.utf8.count > longest || b.utf8.count > longest { return Int.max / 2 }
         let x = Array(a.utf8), y = Array(b.utf8)
         if x.isEmpty { return y.count }
         if y.isEmpty { return x.count }

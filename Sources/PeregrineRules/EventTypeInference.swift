@@ -4,34 +4,56 @@
 public enum EventTypeInference {
     /// nil means "every event type" (no restriction).
     public static func eventTypes(of condition: CompiledCondition, universe: Set<String>) -> Set<String>? {
-        let s = types(condition, negated: false, universe)
-        return s == universe ? nil : s
+        switch types(condition, negated: false, universe) {
+        case .all: return nil
+        case .only(let s): return s == universe ? nil : s
+        }
     }
 
-    static func types(_ c: CompiledCondition, negated: Bool, _ all: Set<String>) -> Set<String> {
+    /// "Every type" is kept symbolic so that large conditions do not copy the universe per check.
+    enum Types {
+        case all
+        case only(Set<String>)
+
+        func union(_ o: Types) -> Types {
+            switch (self, o) {
+            case (.all, _), (_, .all): .all
+            case (.only(let a), .only(let b)): .only(a.union(b))
+            }
+        }
+
+        func intersection(_ o: Types) -> Types {
+            switch (self, o) {
+            case (.all, let x), (let x, .all): x
+            case (.only(let a), .only(let b)): .only(a.intersection(b))
+            }
+        }
+    }
+
+    static func types(_ c: CompiledCondition, negated: Bool, _ universe: Set<String>) -> Types {
         switch c {
         case .and(let xs):
-            let sets = xs.map { types($0, negated: negated, all) }
-            return negated ? sets.reduce(Set()) { $0.union($1) } : sets.reduce(all) { $0.intersection($1) }
+            return negated ? xs.reduce(Types.only([])) { $0.union(types($1, negated: true, universe)) }
+                           : xs.reduce(Types.all) { $0.intersection(types($1, negated: false, universe)) }
         case .or(let xs):
-            let sets = xs.map { types($0, negated: negated, all) }
-            return negated ? sets.reduce(all) { $0.intersection($1) } : sets.reduce(Set()) { $0.union($1) }
+            return negated ? xs.reduce(Types.all) { $0.intersection(types($1, negated: true, universe)) }
+                           : xs.reduce(Types.only([])) { $0.union(types($1, negated: false, universe)) }
         case .not(let x):
-            return types(x, negated: !negated, all)
+            return types(x, negated: !negated, universe)
         case .constant(let b):
-            return b != negated ? all : []
+            return b != negated ? .all : .only([])
         case .check(let k):
-            guard case .field(let f) = k.operand, f.info.name == "evt.type" || f.info.name == "syscall.type" else { return all }
-            var named: Set<String>
+            guard case .field(let f) = k.operand, f.info.name == "evt.type" || f.info.name == "syscall.type" else { return .all }
+            let named: Set<String>
             switch k.value {
             case .constant(.string(let s)): named = [s]
             case .set(let xs, _): named = Set(xs.compactMap { if case .string(let s) = $0 { s } else { nil } })
-            default: return all
+            default: return .all
             }
             switch k.op {
-            case .equal, .in: return negated ? all.subtracting(named) : named.intersection(all).union(named)
-            case .notEqual: return negated ? named : all.subtracting(named)
-            default: return all
+            case .equal, .in: return negated ? .only(universe.subtracting(named)) : .only(named)
+            case .notEqual: return negated ? .only(named) : .only(universe.subtracting(named))
+            default: return .all
             }
         }
     }

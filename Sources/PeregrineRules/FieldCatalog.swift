@@ -7,9 +7,13 @@ public struct FieldCatalog: Sendable {
     public static let standard = FieldCatalog(fields: FieldCatalog.table)
 
     public init(fields: [FieldInfo]) {
-        self.fields = fields
+        var numbered = fields
         var m: [String: Int] = [:]
-        for (i, f) in fields.enumerated() { m[f.name] = i }
+        for i in numbered.indices {
+            numbered[i].id = i
+            m[numbered[i].name] = i
+        }
+        self.fields = numbered
         byName = m
     }
 

@@ -43,4 +43,6 @@ public struct FieldInfo: Hashable, Sendable {
     public var eventTypes: Set<String>?
     /// False when Falco knows the field but Peregrine's probe cannot provide it (network fds, ...).
     public var supplied: Bool
+    /// Position in its catalogue: a dense id an engine can index per-event caches with.
+    public internal(set) var id: Int = -1
 }

@@ -15,10 +15,20 @@ public enum ReferenceEvaluator {
         }
     }
 
-    /// Does the rule match this event? (Enabled, event type applies, condition true.)
+    /// Does the rule match this event? (Enabled, event type applies, condition true.) `evt.type`
+    /// is answered with `eventType` when the source has no value for it.
     public static func matches(_ rule: CompiledRule, eventType: String, on source: some FieldValueSource) -> Bool {
         guard rule.applies(to: eventType), let c = rule.condition else { return false }
-        return evaluate(c, on: source)
+        return evaluate(c, on: WithEventType(base: source, eventType: eventType))
+    }
+
+    private struct WithEventType<Base: FieldValueSource>: FieldValueSource {
+        let base: Base
+        let eventType: String
+        func value(of field: ResolvedField) -> FieldValue? {
+            if let v = base.value(of: field) { return v }
+            return field.name == "evt.type" || field.name == "syscall.type" ? .string(eventType) : nil
+        }
     }
 
     /// The operand's value after transformers, or nil when missing.

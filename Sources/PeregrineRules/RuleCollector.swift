@@ -98,13 +98,11 @@ struct RuleCollector {
     }
 
     mutating func addRule(_ r: RuleItem.RuleEntry) {
-        let onlyEnable = r.keys.subtracting(["rule", "enabled"]).isEmpty && r.keys.contains("enabled")
-        let isChange = r.append || !r.override.isEmpty
         guard let i = ruleByName[r.name] else {
-            if onlyEnable {
+            if r.isEnableToggle {
                 diagnostics.append(r.file.diagnostic(.enableUnknown, "cannot enable or disable rule '\(r.name)': it is not defined earlier",
                                                      line: r.line, column: r.column, hint: "check the rule name and file order"))
-            } else if isChange {
+            } else if r.isChange {
                 unknownTarget("rule", r.name, r.file, r.line, r.column, known: Array(ruleByName.keys),
                               replacing: !r.append && !r.override.values.contains(.append))
             } else {
@@ -114,11 +112,11 @@ struct RuleCollector {
             }
             return
         }
-        if onlyEnable {
-            rules[i].entry.enabled = r.enabled
+        if r.isEnableToggle {
+            if let e = r.enabled { rules[i].entry.enabled = e }
             return
         }
-        if !isChange {
+        if !r.isChange {
             // Redefinition: the new rule takes the old one's place in evaluation order.
             rules[i] = RuleDef(entry: r, conditionParts: r.condition.map { [$0] } ?? [],
                                outputParts: r.output.map { [$0] } ?? [], exceptions: r.exceptions ?? [], index: rules[i].index)
@@ -130,6 +128,7 @@ struct RuleCollector {
             return r.override[key]
         }
         var d = rules[i]
+        if r.invalid { d.entry.invalid = true }
         if let m = mode("condition"), let c = r.condition {
             if m == .append { d.conditionParts.append(c) } else { d.conditionParts = [c] }
         }

@@ -45,7 +45,7 @@ struct RuleCompiler {
     var someConditionUnparsed = false
     /// Nesting of the condition being compiled, macros included; bounded like the parser's.
     var depth = 0
-    static let maxExpandedDepth = 400
+    static let maxExpandedDepth = 2000
     var reportedTooDeep = false
     /// Unknown field met while compiling a rule with skip-if-unknown-filter.
     var skippedField: String?
@@ -163,7 +163,7 @@ struct RuleCompiler {
                 report(ctx, .undefinedMacro, "macro '\(name)' is used before it is defined", offset,
                        hint: "move the definition of '\(name)' above '\(ctx.owner ?? "")'")
             } else {
-                let near = collector.macros.map(\.name).min { EditDistance.between(name, $0) < EditDistance.between(name, $1) }
+                let near = diagnostics.count < 200 ? collector.macros.map(\.name).min { EditDistance.between(name, $0) < EditDistance.between(name, $1) } : nil
                 let hint = near.flatMap { EditDistance.between(name, $0) <= max(2, name.count / 3) ? "did you mean '\($0)'?" : nil }
                 report(ctx, .undefinedMacro, "undefined macro '\(name)'", offset, hint: hint ?? "define it with '- macro: \(name)'")
             }
@@ -189,7 +189,9 @@ struct RuleCompiler {
                 if skippedField == nil { skippedField = ref.name }
                 return nil
             }
-            let hint = catalog.nearest(to: ref.name).map { "did you mean '\($0)'?" } ?? "see 'peregrine fields' for the known fields"
+            // Suggestions cost a scan of the catalogue; a flood of mistakes gets them only at first.
+            let near = diagnostics.count < 200 ? catalog.nearest(to: ref.name) : nil
+            let hint = near.map { "did you mean '\($0)'?" } ?? "see 'peregrine fields' for the known fields"
             report(ctx, code, "unknown field '\(ref.name)'", ref.offset, hint: hint)
             return nil
         }
@@ -532,7 +534,14 @@ struct RuleCompiler {
         for def in collector.rules {
             out.append(compileRule(def))
         }
-        for m in collector.macros { _ = macro(m.name) }
+        // Macros no syscall rule reaches are only parsed, as in Falco: their fields are checked
+        // when a rule uses them (they may serve rules of another source).
+        for m in collector.macros where compiledMacros[m.name] == nil && parsedMacros[m.name] == nil {
+            let text = ComposedText(m.parts)
+            let parsed = parse(text)
+            parsedMacros[m.name] = parsed
+            if let parsed { noteReferences(parsed, owner: m.name) }
+        }
         reportUnused()
         return out
     }
@@ -570,7 +579,7 @@ struct RuleCompiler {
         if let c = condition, let ex = exceptions, !ex.isEmpty {
             condition = .and([c, .not(ex.count == 1 ? ex[0] : .or(ex))])
         }
-        guard let condition, exceptions != nil, let output else { return rule }
+        guard let condition, exceptions != nil, let output, !e.invalid else { return rule }
         rule.condition = condition
         rule.output = output
         let types = EventTypeInference.eventTypes(of: condition, universe: EventTypeSet.known)
@@ -584,9 +593,10 @@ struct RuleCompiler {
             if usable.isEmpty {
                 let names = types.sorted()
                 rule.status = .unsupportedEventTypes(names)
-                diagnostics.append(e.file.diagnostic(.unsupportedEventTypes,
-                                                     "rule '\(e.name)' is disabled: it needs event types the probe does not produce (\(names.joined(separator: ", ")))",
-                                                     line: e.line, column: e.column))
+                let message = names.isEmpty
+                    ? "rule '\(e.name)' is disabled: its evt.type checks exclude every event type, so it can never match"
+                    : "rule '\(e.name)' is disabled: it needs event types the probe does not produce (\(names.joined(separator: ", ")))"
+                diagnostics.append(e.file.diagnostic(.unsupportedEventTypes, message, line: e.line, column: e.column))
                 return rule
             }
         }
@@ -599,7 +609,7 @@ struct RuleCompiler {
         let missing = Self.unsuppliedFields(condition).sorted()
         if !missing.isEmpty {
             diagnostics.append(e.file.diagnostic(.unsuppliedFields,
-                                                 "rule '\(e.name)' uses fields this engine cannot supply (\(missing.joined(separator: ", "))); checks on them are always false",
+                                                 "rule '\(e.name)' uses fields this engine cannot supply (\(missing.joined(separator: ", "))); they are always missing, so checks on them are false",
                                                  line: e.line, column: e.column))
         }
         return rule
@@ -645,6 +655,22 @@ struct RuleCompiler {
             }
         }
         return ok ? OutputFormat(segments: segments) : nil
+    }
+
+    /// Records the macros and lists a parsed condition refers to, without compiling it.
+    mutating func noteReferences(_ e: ConditionExpr, owner: String) {
+        switch e {
+        case .and(let xs, _), .or(let xs, _): for x in xs { noteReferences(x, owner: owner) }
+        case .not(let x, _): noteReferences(x, owner: owner)
+        case .macro(let name, _): macroRefs[owner, default: []].insert(name)
+        case .check(let c):
+            switch c.value {
+            case .listName(let n, _): listRefs["macro:" + owner, default: []].insert(n)
+            case .list(let items, _):
+                for i in items where !i.quoted && expandedLists[i.text] != nil { listRefs["macro:" + owner, default: []].insert(i.text) }
+            default: break
+            }
+        }
     }
 
     /// Like Falco: a list or macro is used when any rule or macro (or, for lists, another list)

@@ -280,16 +280,17 @@ struct RuleFileReader {
                            hint: "did you mean '\(near)'? priorities: EMERGENCY, ALERT, CRITICAL, ERROR, WARNING, NOTICE, INFORMATIONAL (INFO), DEBUG")
                     ok = false
                 }
-            case "enabled": r.enabled = bool(v, k)
-            case "tags": r.tags = strings(v, k)?.map(\.value)
-            case "source": r.source = scalar(v, k)
-            case "warn_evttypes": r.warnEvttypes = bool(v, k)
-            case "skip-if-unknown-filter": r.skipIfUnknownFilter = bool(v, k)
-            case "capture": r.capture = bool(v, k)
+            case "enabled": r.enabled = bool(v, k); ok = ok && r.enabled != nil
+            case "tags": r.tags = strings(v, k)?.map(\.value); ok = ok && r.tags != nil
+            case "source": r.source = scalar(v, k); ok = ok && r.source != nil
+            case "warn_evttypes": r.warnEvttypes = bool(v, k); ok = ok && r.warnEvttypes != nil
+            case "skip-if-unknown-filter": r.skipIfUnknownFilter = bool(v, k); ok = ok && r.skipIfUnknownFilter != nil
+            case "capture": r.capture = bool(v, k); ok = ok && r.capture != nil
             case "capture_duration":
                 if let s = scalar(v, k) {
                     if let n = Int(s), n >= 0 { r.captureDuration = n } else {
                         report(.wrongValueType, "'capture_duration' must be a whole number of milliseconds", v)
+                        ok = false
                     }
                 }
             case "exceptions":
@@ -298,17 +299,15 @@ struct RuleFileReader {
             default: break
             }
         }
-        let isAppend = r.append || !r.override.isEmpty
-        let onlyEnable = r.keys.subtracting(["rule", "enabled"]).isEmpty && r.keys.contains("enabled")
-        if !isAppend && !onlyEnable {
+        if !r.isChange && !r.isEnableToggle {
             let missing = ["condition", "output", "desc", "priority"].filter { !r.keys.contains($0) }
             if !missing.isEmpty {
                 report(.missingKey, "rule '\(name)' has no \(missing.map { "'\($0)'" }.joined(separator: ", "))", node,
                        hint: "a rule needs condition, output, desc and priority")
-                return
+                ok = false
             }
         }
-        if !ok { return }
+        r.invalid = !ok
         items.append(.rule(r))
     }
 

@@ -65,5 +65,13 @@ enum RuleItem: Sendable {
         var captureDuration: Int?
         var append: Bool = false
         var override: [String: OverrideMode] = [:]
+        /// The item had errors (reported); it is still compiled so its other mistakes show up,
+        /// but it never runs.
+        var invalid = false
+
+        /// `- rule: X` with only `enabled:`: switches an earlier rule on or off.
+        var isEnableToggle: Bool { keys.contains("enabled") && keys.subtracting(["rule", "enabled"]).isEmpty }
+        /// Changes an earlier rule rather than defining one.
+        var isChange: Bool { append || !override.isEmpty }
     }
 }

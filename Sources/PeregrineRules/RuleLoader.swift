@@ -1,3 +1,17 @@
+// PeregrineRules: Falco's rule language, pure (no I/O, no kernel).
+//
+//   RuleLoader        load RuleSources (YAML text) -> RuleLoader.Result { ruleSet, diagnostics }
+//   RuleSet           rules in evaluation order, indexed by event type (rules(for:))
+//   CompiledRule      one rule: status, event types, CompiledCondition, OutputFormat, priority, tags
+//   CompiledCondition the checked, resolved condition (macros inlined, lists expanded, exceptions added)
+//   ReferenceEvaluator evaluate a CompiledCondition against a FieldValueSource (Falco semantics)
+//   FieldCatalog      the known fields (FieldInfo: type, argument, event types, supplied or not)
+//   Alert             Falco's text line and JSON object for a match
+//   Diagnostic        coded problem with file, line, column, snippet and hint
+//
+// Loading runs in stages like Falco's: RuleFileReader (YAML -> items), RuleCollector (definitions
+// across files: redefine, append, override), RuleCompiler (parse, resolve, type, infer event types).
+
 /// Loads rule files into a `RuleSet`: read each file's YAML, collect definitions across files in
 /// order (redefinitions, appends, overrides), then compile. Every problem in every file is
 /// reported at once; loading never throws and never traps on bad input.

@@ -22,5 +22,10 @@ public struct RuleSet: Sendable {
 
     public subscript(name: String) -> CompiledRule? { rules.first { $0.name == name } }
 
+    /// The enabled rules to evaluate for an event of this type, in evaluation order.
+    public func rules(for eventType: String) -> [CompiledRule] {
+        (rulesByEventType[eventType] ?? []).map { rules[$0] }
+    }
+
     public var enabledRules: [CompiledRule] { rules.filter(\.isEnabled) }
 }

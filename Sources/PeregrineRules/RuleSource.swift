@@ -43,7 +43,20 @@ final class SourceFile: Sendable {
         SourceLocation(file: name, line: line, column: column)
     }
 
+    static let snippetWidth = 160
+
     func diagnostic(_ code: Diagnostic.Code, _ message: String, line: Int, column: Int, hint: String? = nil) -> Diagnostic {
-        Diagnostic(code, message, at: location(line: line, column: column), sourceLine: lineText(line), hint: hint)
+        let bytes = self.line(line)
+        guard bytes.count > Self.snippetWidth else {
+            return Diagnostic(code, message, at: location(line: line, column: column), sourceLine: lineText(line), hint: hint)
+        }
+        // Long line: show a window around the column.
+        let start = max(bytes.startIndex, min(bytes.startIndex + column - 1 - Self.snippetWidth / 2, bytes.endIndex - Self.snippetWidth))
+        let end = min(bytes.endIndex, start + Self.snippetWidth)
+        let prefix = start > bytes.startIndex ? "..." : ""
+        var d = Diagnostic(code, message, at: location(line: line, column: column),
+                           sourceLine: prefix + String(decoding: bytes[start..<end], as: UTF8.self) + (end < bytes.endIndex ? "..." : ""), hint: hint)
+        d.snippetColumn = column - (start - bytes.startIndex) + prefix.count
+        return d
     }
 }

@@ -15,7 +15,7 @@ struct ValidateCommand: ParsableCommand {
     @Flag(help: "Hide warnings and notes.")
     var errorsOnly = false
 
-    @Option(help: .hidden)
+    @Option(help: "Instead of printing diagnostics, load the files this many times and print the CPU time per load.")
     var measure: Int?
 
     func run() throws {

@@ -88,6 +88,8 @@ import Testing
         ("tolower(proc.name = x", "PR104", "expected ')' but found '='", 18),
         ("tolower(x) = y", "PR101", "expected a field inside 'tolower(...)'", 8),
         ("proc.name in (a,, b)", "PR103", "expected a value after 'in' but found ','", 16),
+        ("proc.name oneof (a, b)", "PR102", "expected an operator after 'proc.name' but found 'oneof'", 10),
+        ("proc.name = oneof(proc.pname)", "PR110", "'oneof' is not a field transformer", 12),
     ]
 
     @Test(arguments: accepted)
@@ -108,6 +110,11 @@ import Testing
             #expect(err.message == message)
             #expect(err.offset == offset)
         }
+    }
+
+    @Test func foreignModifiersGetAHint() {
+        guard case .failure(let e) = ConditionParser.parse("k8s.pod.labels allof (a)") else { Issue.record("accepted"); return }
+        #expect(e.hint == "Falco has no 'allof'; 'in (a, b)' on a list field needs every value in the set")
     }
 
     @Test func everyNodeHasAPosition() throws {

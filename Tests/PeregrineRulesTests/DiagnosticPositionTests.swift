@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import PeregrineRules
 
@@ -80,10 +81,32 @@ import Testing
         #expect(byCode["PR312"]?.message == "undefined macro 'undefined_macro'")
     }
 
+    /// A rule with a bad key still has its condition and output checked, and never runs.
+    @Test func everyMistakeInOneRuleIsReported() {
+        let r = Fixtures.load("""
+        - rule: r
+          desc: d
+          condition: evt.type = execve and proc.nme = x
+          output: "%proc.cmdlin"
+          priority: WARNNG
+          enabled: perhaps
+        """)
+        #expect(r.diagnostics.map(\.code) == [.unknownField, .outputField, .invalidPriority, .invalidBool])
+        #expect(r.diagnostics.map(\.location.line) == [3, 4, 5, 6])
+        #expect(r.ruleSet["r"]?.status == .invalid)
+        let onlyBool = Fixtures.load("- rule: r\n  desc: d\n  condition: evt.type = execve\n  output: x\n  priority: INFO\n  enabled: perhaps\n")
+        #expect(onlyBool.ruleSet["r"]?.status == .invalid)
+    }
+
     @Test func caretSnippetPointsAtTheColumn() {
         let result = Fixtures.load("""
         - macro: m
           condition: proc.name = x and fd.nme = y
+        - rule: r
+          desc: d
+          condition: evt.type = open and m
+          output: x
+          priority: INFO
         """, name: "m.yaml")
         let d = result.diagnostics.first { $0.code == .unknownField }
         #expect(d?.description == """
@@ -92,6 +115,21 @@ import Testing
           |                                ^
           = hint: did you mean 'fd.name'?
         """)
+    }
+
+    @Test func longLinesShowAWindowWithTheCaretInPlace() {
+        let cond = "evt.type = execve and " + (0..<100).map { "proc.name = n\($0)" }.joined(separator: " or ") + " or fd.nme = x"
+        let r = Fixtures.load("- rule: R\n  desc: d\n  condition: \(cond)\n  output: x\n  priority: INFO\n")
+        let d = r.errors.first
+        #expect(d?.location.column == 14 + cond.utf8.count - 10)
+        let lines = d?.description.split(separator: "\n").map(String.init) ?? []
+        #expect(lines.count == 4)
+        if lines.count == 4 {
+            #expect(lines[1].hasPrefix("  | ...") && lines[1].hasSuffix("fd.nme = x"))
+            let caret = lines[2].utf8.count - 1
+            let snippet = Array(lines[1].utf8)
+            #expect(String(decoding: snippet[caret..<min(snippet.count, caret + 6)], as: UTF8.self) == "fd.nme")
+        }
     }
 
     /// Conditions written as folded, literal, multi-line plain and quoted scalars map back to lines.
@@ -107,10 +145,12 @@ import Testing
     @Test(arguments: scalarStyles)
     func positionsInsideScalars(_ condition: String, _ line: Int, _ column: Int) {
         let yaml = "- rule: r\n  desc: d\n" + condition + "  output: x\n  priority: INFO\n"
-        let result = Fixtures.load(yaml)
-        let d = result.diagnostics.first { $0.code == .unknownField }
-        #expect(d?.location.line == line, "\(yaml)")
-        #expect(d?.location.column == column, "\(yaml)")
+        for text in [yaml, yaml.replacingOccurrences(of: "\n", with: "\r\n")] {
+            let result = Fixtures.load(text)
+            let d = result.diagnostics.first { $0.code == .unknownField }
+            #expect(d?.location.line == line, "\(text)")
+            #expect(d?.location.column == column, "\(text)")
+        }
     }
 
     @Test func appendedConditionPointsIntoTheSecondFile() {

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 @testable import PeregrineRules
 
 /// Files the tests read: the Falco rule files and the seed rules under ../shared.
@@ -8,7 +9,10 @@ enum Fixtures {
 
     static func source(_ relative: String) -> RuleSource {
         let url = shared.appendingPathComponent(relative)
-        let text = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            Issue.record("cannot read \(url.path): the tests expect the shared rule files next to the package (../shared)")
+            return RuleSource(name: url.lastPathComponent, text: "")
+        }
         return RuleSource(name: url.lastPathComponent, text: text)
     }
 

@@ -243,6 +243,22 @@ import Testing
         #expect(r.diagnostics.map(\.location.line) == [1, 9])
     }
 
+    @Test func macrosOnlyUsedByOtherSourcesAreParsedNotFieldChecked() {
+        let r = Self.load("""
+        - macro: audit_create
+          condition: ka.verb = create
+        - macro: broken_syntax
+          condition: ka.verb =
+        - rule: A
+          desc: d
+          condition: audit_create
+          output: x
+          priority: INFO
+          source: k8s_audit
+        """)
+        #expect(r.diagnostics.map(\.code) == [.expectedValue, .otherSource])
+    }
+
     @Test func containerInfoIsDroppedWithAWarning() {
         let r = Self.load("- rule: R\n  desc: d\n  condition: evt.type = execve\n  output: \"x %container.info y\"\n  priority: INFO\n")
         #expect(r.diagnostics.map(\.code) == [.deprecatedContainerInfo])

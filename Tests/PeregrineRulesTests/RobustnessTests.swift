@@ -98,13 +98,23 @@ import Testing
     @Test func deepMacroChainsAreRejectedWithoutExhaustingTheStack() {
         let nest = 90
         var yaml = ""
-        for i in 0..<8 {
+        for i in 0..<25 {
             let inner = i == 0 ? "proc.name = a" : "m\(i - 1)"
             yaml += "- macro: m\(i)\n  condition: " + String(repeating: "not ", count: nest) + inner + "\n"
         }
-        let r = Fixtures.load(yaml + "- rule: R\n  desc: d\n  condition: evt.type = execve and m7\n  output: x\n  priority: INFO\n")
+        let r = Fixtures.load(yaml + "- rule: R\n  desc: d\n  condition: evt.type = execve and m24\n  output: x\n  priority: INFO\n")
         #expect(r.errors.map(\.code) == [.expandedTooDeep])
         #expect(r.ruleSet["R"]?.status == .invalid)
+    }
+
+    @Test func floodsOfMistakesAndHugeNamesStayFast() {
+        let longName = String(repeating: "x", count: 200_000)
+        let many = (0..<8_000).map { "foo.bar\($0) = 1" }.joined(separator: " or ")
+        for cond in ["evt.type = execve and \(longName)", "evt.type = execve and proc.\(longName) = 1",
+                     "evt.type = execve and (\(many))", "evt.type = execve and (" + (0..<8_000).map { "m\($0)" }.joined(separator: " or ") + ")"] {
+            let r = Fixtures.load(Self.yamlRule(cond))
+            #expect(r.hasErrors)
+        }
     }
 
     @Test func deeplyNestedYAMLIsRejected() {
