@@ -27,7 +27,7 @@ public enum ScapFlags {
         return linux
     }
 
-    /// PPM_CL_* → CLONE_* for the flags whose encoding is stable across driver versions.
+    /// PPM_CL_* → CLONE_* (sinsp-internal bits such as PPM_CL_CLONE_INVERTED are dropped).
     public static func cloneFlags(_ ppm: UInt32) -> UInt64 {
         let table: [(UInt32, UInt64)] = [
             (1 << 0, 0x400),          // CLONE_FILES
@@ -41,19 +41,24 @@ public enum ScapFlags {
             (1 << 8, 0x8000),         // CLONE_PARENT
             (1 << 9, 0x0010_0000),    // CLONE_PARENT_SETTID
             (1 << 10, 0x2000),        // CLONE_PTRACE
-            (1 << 11, 0x0008_0000),   // CLONE_SETTLS
-            (1 << 12, 0x800),         // CLONE_SIGHAND
-            (1 << 13, 0x0004_0000),   // CLONE_SYSVSEM
-            (1 << 14, 0x0001_0000),   // CLONE_THREAD
-            (1 << 15, 0x0080_0000),   // CLONE_UNTRACED
-            (1 << 16, 0x100),         // CLONE_VM
+            (1 << 11, 0x800),         // CLONE_SIGHAND
+            (1 << 12, 0x0004_0000),   // CLONE_SYSVSEM
+            (1 << 13, 0x0001_0000),   // CLONE_THREAD
+            (1 << 14, 0x0080_0000),   // CLONE_UNTRACED
+            (1 << 15, 0x100),         // CLONE_VM
+            (1 << 20, 0x1000_0000),   // CLONE_NEWUSER
+            (1 << 23, 0x0020_0000),   // CLONE_CHILD_CLEARTID
+            (1 << 24, 0x0100_0000),   // CLONE_CHILD_SETTID
+            (1 << 25, 0x0008_0000),   // CLONE_SETTLS
+            (1 << 27, 0x4000),        // CLONE_VFORK
+            (1 << 28, 0x0200_0000),   // CLONE_NEWCGROUP
         ]
         var linux: UInt64 = 0
         for (bit, value) in table where ppm & bit != 0 { linux |= value }
         return linux
     }
 
-    static let ppmCloneThread: UInt32 = 1 << 14
+    static let ppmCloneThread: UInt32 = 1 << 13
 
     /// creat(2) is open(2) with these flags.
     static let creatFlags: UInt32 = 0o100 | 0o1 | 0o1000
