@@ -141,8 +141,14 @@ public struct ScapReader {
 
     private func error(_ f: ScapFailure) -> ScapError {
         // Running out of data because the gzip stream broke is the gzip stream's fault.
-        if let inflateFailure, f.code == .truncated || f.offset >= data.count - 4 {
-            return ScapError(file: fileName, offset: data.count, code: .decompression, message: inflateFailure)
+        if let inflateFailure {
+            if f.code == .truncated || f.offset >= data.count - 4 {
+                return ScapError(file: fileName, offset: data.count, code: .decompression, message: inflateFailure)
+            }
+            // zlib notices damage late (at the latest at the CRC): what was inflated before
+            // may already be garbage, so say both.
+            return ScapError(file: fileName, offset: f.offset, code: f.code,
+                             message: f.message + " (the gzip stream is damaged too, at uncompressed byte \(data.count): \(inflateFailure))")
         }
         return ScapError(file: fileName, offset: f.offset, code: f.code, message: f.message)
     }

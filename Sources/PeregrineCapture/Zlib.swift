@@ -28,12 +28,16 @@ extension Zlib {
     /// bytes stops inflation with a failure, so a small file cannot make us allocate without
     /// bound.
     public static func gunzip(_ input: [UInt8], limit: Int) -> Inflated {
-        var stream = z_stream()
-        let initResult = inflateInit2_(&stream, 16 + MAX_WBITS, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        // zlib keeps a pointer back to the stream: it must stay at one address, so it lives
+        // on the heap rather than in a Swift variable that closures could copy.
+        let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        defer { stream.deallocate() }
+        let initResult = inflateInit2_(stream, 16 + MAX_WBITS, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
         guard initResult == Z_OK else {
             return Inflated(bytes: [], failure: "zlib inflateInit2 failed (\(initResult))")
         }
-        defer { inflateEnd(&stream) }
+        defer { inflateEnd(stream) }
 
         var output: [UInt8] = []
         output.reserveCapacity(min(limit, max(input.count * 4, 1 << 16)))
@@ -42,14 +46,14 @@ extension Zlib {
         var failure: String?
 
         input.withUnsafeBufferPointer { inBuffer in
-            stream.next_in = UnsafeMutablePointer(mutating: inBuffer.baseAddress)
-            stream.avail_in = uInt(inBuffer.count)
+            stream.pointee.next_in = UnsafeMutablePointer(mutating: inBuffer.baseAddress)
+            stream.pointee.avail_in = uInt(inBuffer.count)
             while true {
                 let (result, produced) = chunk.withUnsafeMutableBufferPointer { out -> (Int32, Int) in
-                    stream.next_out = out.baseAddress
-                    stream.avail_out = uInt(chunkSize)
-                    let r = inflate(&stream, Z_NO_FLUSH)
-                    return (r, chunkSize - Int(stream.avail_out))
+                    stream.pointee.next_out = out.baseAddress
+                    stream.pointee.avail_out = uInt(chunkSize)
+                    let r = inflate(stream, Z_NO_FLUSH)
+                    return (r, chunkSize - Int(stream.pointee.avail_out))
                 }
                 if produced > 0 {
                     if output.count + produced > limit {
@@ -70,7 +74,7 @@ extension Zlib {
                     failure = "gzip stream is truncated"
                     return
                 default:
-                    let detail = stream.msg.map { String(cString: $0) } ?? "code \(result)"
+                    let detail = stream.pointee.msg.map { String(cString: $0) } ?? "code \(result)"
                     failure = "gzip data is corrupt (\(detail))"
                     return
                 }
