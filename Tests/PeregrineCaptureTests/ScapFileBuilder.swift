@@ -106,21 +106,44 @@ struct ScapFileBuilder {
     func str(_ s: String) -> [UInt8] { Array(s.utf8) + [0] }
     func list(_ items: [String]) -> [UInt8] { Array(items.map { $0 + "\0" }.joined().utf8) }
 
-    /// An event block (EV v2): cpu, header with nparams, u16 lengths, values.
+    enum EventBlock {
+        /// EV v2 (0x216): header with nparams, u16 lengths.
+        case v2
+        /// EV v1 (0x204): no nparams in the header.
+        case v1
+        /// EV v2 large (0x221): u32 lengths.
+        case large
+        /// EVF v2 (0x217): flags after the cpu id.
+        case flagged
+    }
+
+    /// An event block: cpu, [flags], header, lengths, values.
     mutating func event(_ type: UInt16, tid: Int64, ts: UInt64 = 1_700_000_000_000_000_000, _ params: [[UInt8]],
-                        lengthOverride: [Int: UInt16] = [:]) {
+                        lengthOverride: [Int: UInt16] = [:], as kind: EventBlock = .v2) {
         var lens: [UInt8] = []
-        for (i, p) in params.enumerated() { append(lengthOverride[i] ?? UInt16(p.count), to: &lens) }
+        for (i, p) in params.enumerated() {
+            if kind == .large { append(UInt32(lengthOverride[i] ?? UInt16(p.count)), to: &lens) }
+            else { append(lengthOverride[i] ?? UInt16(p.count), to: &lens) }
+        }
         let values = params.flatMap { $0 }
+        let headerSize = kind == .v1 ? 22 : 26
         var body: [UInt8] = []
         append(UInt16(0), to: &body)  // cpu
+        if kind == .flagged { append(UInt32(0), to: &body) }
         append(ts, to: &body)
         append(tid, to: &body)
-        append(UInt32(26 + lens.count + values.count), to: &body)
+        append(UInt32(headerSize + lens.count + values.count), to: &body)
         append(type, to: &body)
-        append(UInt32(params.count), to: &body)
+        if kind != .v1 { append(UInt32(params.count), to: &body) }
         body += lens + values
-        block(0x216, body)
+        let blockType: UInt32
+        switch kind {
+        case .v2: blockType = 0x216
+        case .v1: blockType = 0x204
+        case .large: blockType = 0x221
+        case .flagged: blockType = 0x217
+        }
+        block(blockType, body)
     }
 
     // Typical events.
