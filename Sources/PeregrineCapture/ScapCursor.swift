@@ -59,13 +59,30 @@ struct ScapCursor {
         return Array(bytes[position..<(position + length)])
     }
 
+    /// An unsigned integer of `size` bytes (1, 2, 4 or 8) at `offset`; the caller has
+    /// checked the bounds.
     static func load(_ bytes: [UInt8], at offset: Int, size: Int, bigEndian: Bool) -> UInt64 {
-        var value: UInt64 = 0
-        if bigEndian {
-            for i in 0..<size { value = value << 8 | UInt64(bytes[offset + i]) }
-        } else {
-            for i in stride(from: size - 1, through: 0, by: -1) { value = value << 8 | UInt64(bytes[offset + i]) }
+        bytes.withUnsafeBytes { raw -> UInt64 in
+            switch size {
+            case 1:
+                return UInt64(raw[offset])
+            case 2:
+                let v = raw.loadUnaligned(fromByteOffset: offset, as: UInt16.self)
+                return UInt64(bigEndian ? UInt16(bigEndian: v) : UInt16(littleEndian: v))
+            case 4:
+                let v = raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
+                return UInt64(bigEndian ? UInt32(bigEndian: v) : UInt32(littleEndian: v))
+            case 8:
+                let v = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                return bigEndian ? UInt64(bigEndian: v) : UInt64(littleEndian: v)
+            default:
+                var value: UInt64 = 0
+                for i in 0..<size {
+                    let b = UInt64(raw[offset + (bigEndian ? i : size - 1 - i)])
+                    value = value << 8 | b
+                }
+                return value
+            }
         }
-        return value
     }
 }

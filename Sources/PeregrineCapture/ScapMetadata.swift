@@ -23,13 +23,25 @@ enum ScapMetadata {
     }
 
     static func text(_ bytes: [UInt8]) -> String {
-        String(decoding: bytes.prefix(while: { $0 != 0 }), as: UTF8.self)
+        bytes.withUnsafeBufferPointer { b in
+            var end = 0
+            while end < b.count && b[end] != 0 { end += 1 }
+            return String(decoding: UnsafeBufferPointer(rebasing: b[0..<end]), as: UTF8.self)
+        }
     }
 
+    /// NUL-separated strings (a last NUL ends the list rather than starting an empty one).
     static func split(_ bytes: [UInt8]) -> [String] {
-        var parts = bytes.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
-        if parts.last == "" { parts.removeLast() }
-        return parts
+        bytes.withUnsafeBufferPointer { b in
+            var parts: [String] = []
+            var start = 0
+            for i in 0..<b.count where b[i] == 0 {
+                parts.append(String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self))
+                start = i + 1
+            }
+            if start < b.count { parts.append(String(decoding: UnsafeBufferPointer(rebasing: b[start..<b.count]), as: UTF8.self)) }
+            return parts
+        }
     }
 
     /// Process list, versions 1-9. Version 9 entries start with their own length, so fields

@@ -305,8 +305,11 @@ public struct ScapReader {
             if layout.hasParamCount {
                 let countOffset = c.position
                 let count = Int(try c.u32("parameter count"))
+                // Lengths are checked for every event; ranges are kept only for the events
+                // we translate.
                 params = try Self.paramRanges(data, lengthsAt: c.position, count: count, end: eventEnd,
-                                              large: layout.largeLengths, bigEndian: section.bigEndian, countOffset: countOffset)
+                                              large: layout.largeLengths, bigEndian: section.bigEndian, countOffset: countOffset,
+                                              keep: ScapEventParams.maxCount[eventType] != nil)
             } else if let maximum = ScapEventParams.maxCount[eventType] {
                 params = try Self.inferParams(data, lengthsAt: c.position, maximum: maximum, end: eventEnd,
                                               bigEndian: section.bigEndian, eventStart: eventStart)
@@ -323,14 +326,14 @@ public struct ScapReader {
     }
 
     static func paramRanges(_ data: [UInt8], lengthsAt start: Int, count: Int, end: Int, large: Bool,
-                            bigEndian: Bool, countOffset: Int) throws -> [Range<Int>] {
+                            bigEndian: Bool, countOffset: Int, keep: Bool = true) throws -> [Range<Int>] {
         let width = large ? 4 : 2
         guard count <= (end - start) / width else {
             throw ScapFailure(offset: countOffset, code: .malformedEvent,
                               message: "parameter count \(count) does not fit the event (\(end - start) bytes for lengths and values)")
         }
         var ranges: [Range<Int>] = []
-        ranges.reserveCapacity(count)
+        if keep { ranges.reserveCapacity(count) }
         var value = start + count * width
         for i in 0..<count {
             let length = Int(ScapCursor.load(data, at: start + i * width, size: width, bigEndian: bigEndian))
@@ -338,7 +341,7 @@ public struct ScapReader {
                 throw ScapFailure(offset: start + i * width, code: .malformedEvent,
                                   message: "parameter \(i) length \(length) runs past the end of the event (\(end - value) bytes left)")
             }
-            ranges.append(value..<(value + length))
+            if keep { ranges.append(value..<(value + length)) }
             value += length
         }
         return ranges

@@ -12,9 +12,27 @@ import PeregrineEvents
 struct ScapTranslator {
     var threads: [Int64: ScapThread] = [:]
     private var lastEnter: [Int64: ScapEvent] = [:]
-    /// Events read but not translated, by `evt.type` name (entries of modeled syscalls are
-    /// not counted: they are consumed).
-    var skipped: [String: Int] = [:]
+    /// Events read but not translated, by event type (entries of modeled syscalls are not
+    /// counted: they are consumed). An array, so the per-event path does not hash strings.
+    private var skippedByType = [Int](repeating: 0, count: 512)
+    private var skippedBeyondTable: [UInt16: Int] = [:]
+    /// Modeled events that made no record, by reason (`clone (child)`, `procexit (thread)`, ...).
+    private var skippedByReason: [String: Int] = [:]
+
+    /// Events not translated, by sysdig's `evt.type` name (or a reason).
+    var skipped: [String: Int] {
+        var out = skippedByReason
+        for (type, n) in skippedByType.enumerated() where n > 0 {
+            out[ScapEventNames.name(of: UInt16(type)), default: 0] += n
+        }
+        for (type, n) in skippedBeyondTable { out[ScapEventNames.name(of: type), default: 0] += n }
+        return out
+    }
+
+    private mutating func skip(_ type: UInt16) {
+        if Int(type) < skippedByType.count { skippedByType[Int(type)] += 1 } else { skippedBeyondTable[type, default: 0] += 1 }
+    }
+    private mutating func skip(_ reason: String) { skippedByReason[reason, default: 0] += 1 }
 
     static let atFdcwd: Int64 = -100
 
@@ -82,7 +100,7 @@ struct ScapTranslator {
         case 2, 58, 102, 306, 326, 96, 4, 256, 258, 386, 390, 330, 12, 154, 172, 214, 230, 282, 288, 292,
              14, 156, 216, 222, 182, 184, 218, 220, 224, 226, 334:
             lastEnter[event.tid] = event
-            if event.type == 4 { skipped[ScapEventNames.name(of: event.type), default: 0] += 1 }
+            if event.type == 4 { skip(event.type) }
             return nil
         case 3, 59, 103, 307, 327:
             return open(event)
@@ -91,7 +109,7 @@ struct ScapTranslator {
             if let enter = lastEnter[event.tid], enter.type == 4, let res = event.int(0), res >= 0, let fd = enter.int(0) {
                 setFd(fd, nil, of: event.tid)
             }
-            skipped["close", default: 0] += 1
+            skip(event.type)
             return nil
         case 95, 97:
             return chdir(event)
@@ -104,7 +122,7 @@ struct ScapTranslator {
         case 257, 259, 387, 391:
             return mount(event)
         default:
-            skipped[ScapEventNames.name(of: event.type), default: 0] += 1
+            skip(event.type)
             return nil
         }
     }
@@ -313,12 +331,12 @@ struct ScapTranslator {
                 if let parent = threads[child.ptid] { child.exePath = parent.exePath; child.loginuid = parent.loginuid; child.tty = parent.tty; child.sid = parent.sid }
                 threads[event.tid] = child
             }
-            skipped[ScapEventNames.name(of: event.type) + " (child)", default: 0] += 1
+            skip(ScapEventNames.name(of: event.type) + " (child)")
             return nil
         }
         let parent = thread(event.tid)
         guard res > 0 else {
-            skipped[ScapEventNames.name(of: event.type) + " (failed)", default: 0] += 1
+            skip(ScapEventNames.name(of: event.type) + " (failed)")
             return nil
         }
         let isThread = ppmFlags & ScapFlags.ppmCloneThread != 0
@@ -360,7 +378,7 @@ struct ScapTranslator {
         guard !groupAlive else {
             // A thread of a live group: Peregrine's process table tracks groups, so only the
             // last thread's exit becomes a record.
-            skipped["procexit (thread)", default: 0] += 1
+            skip("procexit (thread)")
             return nil
         }
         // procexit_1: status (raw wait status), ret (exit code), sig, core.
