@@ -61,6 +61,16 @@ struct ScapCursor {
 
     /// An unsigned integer of `size` bytes (1, 2, 4 or 8) at `offset`; the caller has
     /// checked the bounds.
+    /// Steps over a u16-length-prefixed string without copying it.
+    mutating func skipLengthPrefixed(_ field: String, max: Int) throws {
+        let start = position
+        let length = Int(try u16("\(field) length"))
+        guard length <= max else {
+            throw ScapFailure(offset: start, code: .malformedBlock, message: "\(field) length \(length) exceeds \(max)")
+        }
+        try skip(length, field)
+    }
+
     static func load(_ bytes: [UInt8], at offset: Int, size: Int, bigEndian: Bool) -> UInt64 {
         bytes.withUnsafeBytes { raw -> UInt64 in
             switch size {

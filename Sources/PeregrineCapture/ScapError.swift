@@ -21,6 +21,8 @@ public struct ScapError: Error, CustomStringConvertible, Equatable, Sendable {
         case malformedEvent
         /// The gzip stream is corrupt, truncated, or inflates past the size cap.
         case decompression
+        /// A plain file larger than the size cap.
+        case tooLarge
     }
 
     public let file: String

@@ -82,7 +82,7 @@ enum ScapMetadata {
                 _ = try e.u32("vmswap_kb")
                 _ = try e.u64("pfmajor")
                 _ = try e.u64("pfminor")
-                if version >= 3 { _ = try e.lengthPrefixed("env", max: maxEnv) }
+                if version >= 3 { try e.skipLengthPrefixed("env", max: maxEnv) }
                 if version >= 4 {
                     t.vtid = try e.i64("vtid")
                     t.vpid = try e.i64("vpid")
@@ -145,7 +145,7 @@ enum ScapMetadata {
             case 6: try e.skip(19, "ipv6 server socket")
             case 8:
                 try e.skip(16, "unix socket")
-                _ = try e.lengthPrefixed("unix socket name", max: maxPath)
+                try e.skipLengthPrefixed("unix socket name", max: maxPath)
             case 16:
                 _ = try e.u32("open flags")
                 name = text(try e.lengthPrefixed("file name", max: maxPath))
@@ -188,8 +188,8 @@ enum ScapMetadata {
                 let uid = try e.u32("uid")
                 _ = try e.u32("gid")
                 users[uid] = text(try e.lengthPrefixed("user name", max: maxCredential))
-                _ = try e.lengthPrefixed("home directory", max: maxCredential)
-                _ = try e.lengthPrefixed("shell", max: maxCredential)
+                try e.skipLengthPrefixed("home directory", max: maxCredential)
+                try e.skipLengthPrefixed("shell", max: maxCredential)
             case 1: // group: gid, name
                 let gid = try e.u32("gid")
                 groups[gid] = text(try e.lengthPrefixed("group name", max: maxCredential))

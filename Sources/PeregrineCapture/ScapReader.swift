@@ -64,7 +64,7 @@ public struct ScapReader {
 
     /// Reads the file at `path`.
     public init(path: String, options: Options = Options()) throws {
-        let bytes = try Self.readFile(path)
+        let bytes = try Self.readFile(path, limit: options.maxDecompressedBytes)
         try self.init(bytes: bytes, fileName: path, options: options)
     }
 
@@ -374,7 +374,9 @@ public struct ScapReader {
 
     // MARK: - files
 
-    static func readFile(_ path: String) throws -> [UInt8] {
+    /// The whole file; more than `limit` bytes is refused (a gzip file inflates to more than
+    /// it holds, so the same cap bounds both).
+    static func readFile(_ path: String, limit: Int) throws -> [UInt8] {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
             let code = errno
@@ -391,6 +393,9 @@ public struct ScapReader {
                 throw ScapError(file: path, offset: out.count, code: .unreadable, message: "read failed: \(String(cString: strerror(code)))")
             }
             if n == 0 { break }
+            if out.count + n > limit {
+                throw ScapError(file: path, offset: limit, code: .tooLarge, message: "file is larger than the limit of \(limit) bytes")
+            }
             out.append(contentsOf: chunk[0..<n])
         }
         return out

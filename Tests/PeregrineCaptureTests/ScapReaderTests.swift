@@ -276,6 +276,17 @@ import Testing
         #expect(error.message.contains("gzip"), "\(error)")
     }
 
+    @Test func fileSizeCap() {
+        do {
+            _ = try ScapReader(path: ScapTestSupport.path("sysdig-inspect_502Error.scap"), options: .init(maxDecompressedBytes: 100_000))
+            Issue.record("expected a size error")
+        } catch let e as ScapError {
+            #expect(e.code == .tooLarge && e.message.contains("100000"))
+        } catch {
+            Issue.record("wrong error type")
+        }
+    }
+
     @Test func missingFile() {
         #expect(throws: ScapError.self) { _ = try ScapReader(path: "/nonexistent/x.scap") }
         do {

@@ -92,7 +92,7 @@ import Testing
         var prefixViolations = 0
         let clock = ContinuousClock()
         let start = clock.now
-        let iterations = 3000
+        let iterations = 2000
         for i in 0..<iterations {
             let source = sources[Int.random(in: 0..<sources.count, using: &rng)]
             let mutation = Mutation.allCases[i % Mutation.allCases.count]
@@ -130,10 +130,6 @@ import Testing
             // A cut file yields exactly the records of the whole file up to the cut.
             if mutation == .truncate || mutation == .gzipTruncate {
                 if Array(source.records.prefix(records.count)) != records { prefixViolations += 1 }
-                if error != nil && bytes.count < source.plain.count && mutation == .truncate {
-                    let cutRecords = source.records.filter { _ in true }.count
-                    #expect(records.count <= cutRecords)
-                }
             }
         }
         let elapsed = clock.now - start
