@@ -42,10 +42,13 @@ struct ScapTranslator {
 
     // MARK: thread helpers
 
-    /// The thread, created as sysdig does when an event names one it has never seen.
+    /// The thread, made up as sysdig does when an event names one it has never seen: its
+    /// own group, parent -1, uid and gid unknown (UInt32.max, never 0 = root), no comm.
     private mutating func thread(_ tid: Int64) -> ScapThread {
         if let t = threads[tid] { return t }
-        let t = ScapThread(tid: tid, pid: tid, ptid: 0)
+        var t = ScapThread(tid: tid, pid: tid, ptid: -1)
+        t.uid = UInt32.max
+        t.gid = UInt32.max
         threads[tid] = t
         return t
     }
@@ -75,7 +78,10 @@ struct ScapTranslator {
 
     private func header(_ kind: EventKind, _ syscall: SyscallID, _ event: ScapEvent, _ t: ScapThread,
                         flags: WireLayout.Flags = []) -> RecordWriter {
-        let parent = threads[t.ptid]?.pid ?? t.ptid
+        // The process's parent is the main thread's parent: its thread group when we know
+        // that thread, else the parent tid as recorded (-1 when never known), as sysdig.
+        let ptid = threads[t.pid]?.ptid ?? t.ptid
+        let parent = threads[ptid]?.pid ?? ptid
         return RecordWriter(kind: kind, syscall: syscall, timestampBootNs: event.timestamp,
                             pid: UInt32(truncatingIfNeeded: t.pid), tid: UInt32(truncatingIfNeeded: t.tid),
                             ppid: UInt32(truncatingIfNeeded: parent), uid: t.uid, gid: t.gid, comm: t.comm,
@@ -342,7 +348,8 @@ struct ScapTranslator {
         let isThread = ppmFlags & ScapFlags.ppmCloneThread != 0
         let childPid = isThread ? parent.pid : res
         if threads[res] == nil {
-            var child = ScapThread(tid: res, pid: childPid, ptid: event.tid)
+            // A new thread's parent is its process's parent, as the kernel has it.
+            var child = ScapThread(tid: res, pid: childPid, ptid: isThread ? parent.ptid : event.tid)
             child.comm = parent.comm
             child.exePath = parent.exePath
             child.loginuid = parent.loginuid
