@@ -251,12 +251,12 @@ public struct ScapReader {
             machine = try ScapMetadata.machineInfo(data, from: bodyStart, to: bodyEnd, bigEndian: section.bigEndian)
         } else if let version = ScapBlockType.processList[type] {
             for t in try ScapMetadata.processList(data, from: bodyStart, to: bodyEnd, version: version, bigEndian: section.bigEndian) {
-                translator.threads[t.tid] = t
+                translator.store(t)
             }
         } else if ScapBlockType.fdList.contains(type) || type == ScapBlockType.fdListV2 {
             let (tid, fds) = try ScapMetadata.fdList(data, from: bodyStart, to: bodyEnd, sized: type == ScapBlockType.fdListV2,
                                                      bigEndian: section.bigEndian)
-            for (fd, name) in fds { translator.threads[tid]?.fds[fd] = name }
+            translator.addFds(fds, to: tid)
         } else if ScapBlockType.userList.contains(type) || type == ScapBlockType.userListV2 {
             let (u, g) = try ScapMetadata.userList(data, from: bodyStart, to: bodyEnd, sized: type == ScapBlockType.userListV2,
                                                    bigEndian: section.bigEndian)

@@ -10,7 +10,11 @@ import PeregrineEvents
 /// them. Entry events are kept per thread until their exit, for the parameters only the
 /// entry carries (openat's path in old drivers, fchdir's fd, mount flags, execveat's dirfd).
 struct ScapTranslator {
-    var threads: [Int64: ScapThread] = [:]
+    /// Threads by tid. Set them through `store`/`remove` (which keep `groupSizes`); in-place
+    /// edits that leave `pid` alone (cwd, fds) may go straight to the dictionary.
+    private(set) var threads: [Int64: ScapThread] = [:]
+    /// Threads per thread group, so an exit knows in O(1) whether its group lives on.
+    private var groupSizes: [Int64: Int] = [:]
     private var lastEnter: [Int64: ScapEvent] = [:]
     /// Events read but not translated, by event type (entries of modeled syscalls are not
     /// counted: they are consumed). An array, so the per-event path does not hash strings.
@@ -37,7 +41,28 @@ struct ScapTranslator {
     static let atFdcwd: Int64 = -100
 
     init(threads: [Int64: ScapThread]) {
-        self.threads = threads
+        for t in threads.values { store(t) }
+    }
+
+    mutating func store(_ t: ScapThread) {
+        if let old = threads[t.tid] { shrink(old.pid) }
+        threads[t.tid] = t
+        groupSizes[t.pid, default: 0] += 1
+    }
+
+    mutating func remove(_ tid: Int64) {
+        guard let old = threads.removeValue(forKey: tid) else { return }
+        shrink(old.pid)
+    }
+
+    private mutating func shrink(_ pid: Int64) {
+        let n = (groupSizes[pid] ?? 1) - 1
+        groupSizes[pid] = n > 0 ? n : nil
+    }
+
+    /// Adds fds from an fd list block to a thread of the process list.
+    mutating func addFds(_ fds: [(Int64, String)], to tid: Int64) {
+        for (fd, name) in fds { threads[tid]?.fds[fd] = name }
     }
 
     // MARK: thread helpers
@@ -49,7 +74,7 @@ struct ScapTranslator {
         var t = ScapThread(tid: tid, pid: tid, ptid: -1)
         t.uid = UInt32.max
         t.gid = UInt32.max
-        threads[tid] = t
+        store(t)
         return t
     }
 
@@ -277,7 +302,7 @@ struct ScapTranslator {
             } else {
                 t.exePath = t.exe.hasPrefix("/") ? t.exe : ""
             }
-            threads[event.tid] = t
+            store(t)
         }
         var w = header(.exec, isAt ? .execveat : .execve, event, t)
         w.put(res, at: WireLayout.Exec.res)
@@ -335,7 +360,7 @@ struct ScapTranslator {
                 var child = ScapThread(tid: event.tid, pid: event.int(4) ?? event.tid, ptid: event.int(5) ?? 0)
                 describe(&child)
                 if let parent = threads[child.ptid] { child.exePath = parent.exePath; child.loginuid = parent.loginuid; child.tty = parent.tty; child.sid = parent.sid }
-                threads[event.tid] = child
+                store(child)
             }
             skip(ScapEventNames.name(of: event.type) + " (child)")
             return nil
@@ -360,7 +385,7 @@ struct ScapTranslator {
             describe(&child)
             child.cwd = cwd(of: event.tid)
             if !isThread { child.fds = threads[leaderID(of: event.tid)]?.fds ?? [:] }
-            threads[res] = child
+            store(child)
         }
         let syscall: SyscallID
         switch event.type {
@@ -379,9 +404,9 @@ struct ScapTranslator {
 
     private mutating func procexit(_ event: ScapEvent) -> [UInt8]? {
         let t = thread(event.tid)
-        threads[event.tid] = nil
+        remove(event.tid)
         lastEnter[event.tid] = nil
-        let groupAlive = threads.values.contains { $0.pid == t.pid }
+        let groupAlive = groupSizes[t.pid] != nil
         guard !groupAlive else {
             // A thread of a live group: Peregrine's process table tracks groups, so only the
             // last thread's exit becomes a record.
