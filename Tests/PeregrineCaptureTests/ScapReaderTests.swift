@@ -299,3 +299,30 @@ import Testing
         }
     }
 }
+
+@Suite struct ScapRecordSequenceTests {
+    @Test func sequenceYieldsWhatNextYields() throws {
+        var reader = try ScapReader(path: ScapTestSupport.path("falco_cat_write.scap"))
+        let records = reader.records()
+        var pairs: [(UInt64, [UInt8])] = []
+        for (number, record) in records { pairs.append((number, record)) }
+        #expect(records.error == nil)
+        #expect(records.finalReader?.skippedEvents["mmap", default: 0] ?? 0 > 0)
+        let expected = reader.readAll().records
+        #expect(pairs.map(\.0) == expected.map(\.number))
+        #expect(pairs.map(\.1) == expected.map(\.record))
+    }
+
+    @Test func sequenceStopsAtTheErrorAndSaysWhy() throws {
+        var b = ScapFileBuilder()
+        b.openExit(tid: 7, fd: 3, name: "/x", ppmFlags: 1)
+        let bytes = Array(b.bytes.dropLast(2))
+        b.openExit(tid: 7, fd: 4, name: "/y", ppmFlags: 1)
+        let records = try ScapReader(bytes: bytes, fileName: "cut.scap").records()
+        var numbers: [UInt64] = []
+        for (number, _) in records { numbers.append(number) }
+        #expect(numbers.isEmpty)  // the only exit event is in the cut block
+        #expect(records.error?.code == .truncated)
+        #expect(records.error?.file == "cut.scap")
+    }
+}
