@@ -15,8 +15,9 @@ enum ScapMetadata {
         let memory = try c.u64("memory_size_bytes")
         let maxPid = try c.u64("max_pid")
         var hostname = ""
-        if c.remaining >= 256 {
-            let raw = data[c.position..<(c.position + 256)]
+        // hostname: a NUL-padded char array (256 bytes in current writers, shorter in old).
+        if c.remaining > 0 {
+            let raw = data[c.position..<(c.position + min(c.remaining, 256))]
             hostname = String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
         }
         return ScapMachineInfo(cpuCount: cpus, memoryBytes: memory, maxPid: maxPid, hostname: hostname)

@@ -61,6 +61,11 @@ import Testing
         #expect(lines.contains("197 open cat 20072 /dev/null"))
         #expect(reader.skippedEvents["mmap", default: 0] > 0)
         #expect(reader.skippedEvents["procinfo", default: 0] > 0)
+        // User and group lists, machine info.
+        #expect(reader.users[0] == "root")
+        #expect(reader.groups[0] == "root")
+        #expect(reader.machine?.cpuCount ?? 0 > 0)
+        #expect(reader.machine?.hostname.isEmpty == false)
         // The exec record carries the new image and the caller's identity.
         var decoder = RecordDecoder()
         let exec = try #require(records.first)
