@@ -202,8 +202,6 @@ import Testing
 
     @Test func blockLengths() {
         let good = sample().bytes
-        let eventBlock = good.count - 2 * (12 + 48)  // not exact: find the first event block
-        _ = eventBlock
         // Find the offset of the last block by walking.
         var offsets: [Int] = []
         var o = 0
