@@ -1,0 +1,403 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import PeregrineEvents
+
+/// Reads a Falco/sysdig `.scap` capture (plain, or gzip-compressed as sysdig writes it) and
+/// translates its events into Peregrine wire records.
+///
+/// `init` reads the section header and the metadata blocks in front of the first event
+/// (machine info, process list, fd lists, user and interface lists), so `initialThreads` and
+/// `initialProcesses` are ready before any event; `next()` then yields one `ScapRecord` per
+/// modeled exit event, in file order. A problem in the file throws a `ScapError` at the
+/// point it is met: every record before it has been yielded.
+///
+/// Timestamps: scap event timestamps are already nanoseconds since the epoch. Records carry
+/// them unchanged in `timestampBootNs`, and `bootToEpochNs` is 0, so
+/// `EventJSON(bootToEpochNs: reader.bootToEpochNs)` prints the capture's own times.
+public struct ScapReader {
+    public struct Options: Sendable {
+        /// Refuse to inflate a gzip file beyond this many bytes.
+        public var maxDecompressedBytes: Int = 1 << 30
+        /// Largest block accepted (a length above it is treated as corruption).
+        public var maxBlockBytes: Int = 64 << 20
+        /// Event types at or above this are skipped without being numbered, as a reader
+        /// whose event table ends there does. nil numbers every event (current libs).
+        /// sysdig 0.29's table ends at 336 (`ScapReader.sysdig029EventTypeLimit`).
+        public var eventTypeLimit: UInt16? = nil
+
+        public init(maxDecompressedBytes: Int = 1 << 30, maxBlockBytes: Int = 64 << 20, eventTypeLimit: UInt16? = nil) {
+            self.maxDecompressedBytes = maxDecompressedBytes
+            self.maxBlockBytes = maxBlockBytes
+            self.eventTypeLimit = eventTypeLimit
+        }
+    }
+
+    /// `PPM_EVENT_MAX` of the event table in sysdig 0.29 (Debian 12's sysdig).
+    public static let sysdig029EventTypeLimit: UInt16 = 336
+
+    public let fileName: String
+    public let options: Options
+    public private(set) var section: ScapSectionHeader
+    public private(set) var machine: ScapMachineInfo?
+    /// Threads of the process list, with the fds of the fd lists, in file order.
+    public private(set) var initialThreads: [ScapThread] = []
+    /// uid → user name, gid → group name (user list blocks).
+    public private(set) var users: [UInt32: String] = [:]
+    public private(set) var groups: [UInt32: String] = [:]
+    /// Events read so far (numbered ones).
+    public private(set) var eventCount: UInt64 = 0
+    /// Events not translated, by sysdig's `evt.type` name.
+    public var skippedEvents: [String: Int] { translator.skipped }
+    /// Blocks of unknown type that were skipped, by block type.
+    public private(set) var skippedBlocks: [UInt32: Int] = [:]
+    /// Events of a type beyond `options.eventTypeLimit`, skipped unnumbered.
+    public private(set) var unnumberedEvents: Int = 0
+    /// scap timestamps are epoch nanoseconds: no offset to add.
+    public let bootToEpochNs: Int64 = 0
+
+    private let data: [UInt8]
+    private var offset = 0
+    private var inflateFailure: String?
+    private var translator = ScapTranslator(threads: [:])
+    private var finished = false
+
+    /// Reads the file at `path`.
+    public init(path: String, options: Options = Options()) throws {
+        let bytes = try Self.readFile(path, limit: options.maxDecompressedBytes)
+        try self.init(bytes: bytes, fileName: path, options: options)
+    }
+
+    /// Reads a capture held in memory; `fileName` names it in errors.
+    public init(bytes: [UInt8], fileName: String = "<memory>", options: Options = Options()) throws {
+        self.fileName = fileName
+        self.options = options
+        if Zlib.isGzip(bytes) {
+            let inflated = Zlib.gunzip(bytes, limit: options.maxDecompressedBytes)
+            data = inflated.bytes
+            inflateFailure = inflated.failure
+        } else {
+            data = bytes
+        }
+        section = ScapSectionHeader(bigEndian: false, major: 0, minor: 0, sectionLength: -1)
+        do {
+            section = try readSectionHeader()
+            try readMetadata()
+        } catch let failure as ScapFailure {
+            throw error(failure)
+        }
+        initialThreads = translator.threads.values.sorted { $0.tid < $1.tid }
+    }
+
+    /// The process list as Peregrine's process table wants it: one entry per thread group.
+    public var initialProcesses: [ProcessInfo] {
+        let byTid = Dictionary(initialThreads.map { ($0.tid, $0) }, uniquingKeysWith: { a, _ in a })
+        return initialThreads.filter { $0.tid == $0.pid }.map { t in
+            let parent = byTid[t.ptid]?.pid ?? t.ptid
+            let cgroup = t.cgroupPath
+            return ProcessInfo(pid: UInt32(truncatingIfNeeded: t.pid), ppid: UInt32(truncatingIfNeeded: parent),
+                               name: t.comm, exePath: t.exePath.isEmpty ? t.exe : t.exePath, args: [t.exe] + t.args,
+                               cwd: t.cwd, uid: t.uid, gid: t.gid, loginuid: t.loginuid, tty: t.tty,
+                               vpid: UInt32(truncatingIfNeeded: max(t.vpid, 0)), sid: UInt32(truncatingIfNeeded: max(t.sid, 0)),
+                               cgroup: cgroup, containerID: ContainerID.shortID(fromCgroup: cgroup))
+        }
+    }
+
+    /// The current thread table (after the events read so far).
+    public var threads: [Int64: ScapThread] { translator.threads }
+
+    /// The next translated record, nil at the end of the file. After an error, further calls
+    /// return nil.
+    public mutating func next() throws -> ScapRecord? {
+        guard !finished else { return nil }
+        do {
+            while let event = try nextEvent() {
+                if let record = translator.apply(event) {
+                    return ScapRecord(number: event.number, record: record)
+                }
+            }
+            finished = true
+            return nil
+        } catch let failure as ScapFailure {
+            finished = true
+            throw error(failure)
+        }
+    }
+
+    /// Reads to the end: every record, and the error that stopped the reading if any.
+    public mutating func readAll() -> (records: [ScapRecord], error: ScapError?) {
+        var records: [ScapRecord] = []
+        do {
+            while let r = try next() { records.append(r) }
+            return (records, nil)
+        } catch let e as ScapError {
+            return (records, e)
+        } catch {
+            return (records, ScapError(file: fileName, offset: offset, code: .malformedBlock, message: "\(error)"))
+        }
+    }
+
+    // MARK: - blocks
+
+    private func error(_ f: ScapFailure) -> ScapError {
+        // Running out of data because the gzip stream broke is the gzip stream's fault.
+        if let inflateFailure {
+            if f.code == .truncated || f.offset >= data.count - 4 {
+                return ScapError(file: fileName, offset: data.count, code: .decompression, message: inflateFailure)
+            }
+            // zlib notices damage late (at the latest at the CRC): what was inflated before
+            // may already be garbage, so say both.
+            return ScapError(file: fileName, offset: f.offset, code: f.code,
+                             message: f.message + " (the gzip stream is damaged too, at uncompressed byte \(data.count): \(inflateFailure))")
+        }
+        return ScapError(file: fileName, offset: f.offset, code: f.code, message: f.message)
+    }
+
+    private func load32(_ at: Int, bigEndian: Bool) -> UInt32 {
+        UInt32(truncatingIfNeeded: ScapCursor.load(data, at: at, size: 4, bigEndian: bigEndian))
+    }
+
+    private mutating func readSectionHeader() throws -> ScapSectionHeader {
+        let start = offset
+        guard data.count - start >= 28 else {
+            if data.count - start >= 4 && load32(start, bigEndian: false) != ScapBlockType.sectionHeader {
+                throw ScapFailure(offset: start, code: .notScap, message: "not a scap file: first block is not a section header")
+            }
+            throw ScapFailure(offset: start, code: .truncated, message: "file too short for a section header (\(data.count - start) bytes)")
+        }
+        guard load32(start, bigEndian: false) == ScapBlockType.sectionHeader else {
+            throw ScapFailure(offset: start, code: .notScap,
+                              message: "not a scap file: first block type is 0x\(String(load32(start, bigEndian: false), radix: 16)), expected a section header 0x0a0d0d0a")
+        }
+        let magic = load32(start + 8, bigEndian: false)
+        let bigEndian: Bool
+        if magic == ScapSectionHeader.magic {
+            bigEndian = false
+        } else if magic == ScapSectionHeader.magic.byteSwapped {
+            bigEndian = true
+        } else {
+            throw ScapFailure(offset: start + 8, code: .notScap,
+                              message: "bad byte-order magic 0x\(String(magic, radix: 16)) (expected 0x1a2b3c4d in either byte order)")
+        }
+        let length = Int(load32(start + 4, bigEndian: bigEndian))
+        try checkLength(length, at: start, minimum: 28)
+        var c = ScapCursor(data, from: start + 12, to: start + length - 4, bigEndian: bigEndian)
+        let major = try c.u16("major version")
+        let minor = try c.u16("minor version")
+        let sectionLength = try c.i64("section length")
+        guard major == ScapSectionHeader.supportedMajor else {
+            throw ScapFailure(offset: start + 12, code: .unsupportedVersion,
+                              message: "unsupported scap major version \(major).\(minor) (this reader knows major version \(ScapSectionHeader.supportedMajor))")
+        }
+        // Anything after the fixed part (comment options of newer writers) is skipped.
+        try checkTrailer(start: start, length: length, bigEndian: bigEndian)
+        offset = start + length
+        return ScapSectionHeader(bigEndian: bigEndian, major: major, minor: minor, sectionLength: sectionLength)
+    }
+
+    private func checkLength(_ length: Int, at start: Int, minimum: Int) throws {
+        if length < minimum {
+            throw ScapFailure(offset: start + 4, code: .badBlockLength, message: "block length \(length) is below the minimum of \(minimum)")
+        }
+        if length > options.maxBlockBytes {
+            throw ScapFailure(offset: start + 4, code: .badBlockLength,
+                              message: "block length \(length) exceeds the limit of \(options.maxBlockBytes) bytes")
+        }
+        if length > data.count - start {
+            throw ScapFailure(offset: start + 4, code: .truncated,
+                              message: "block length \(length) runs past the end of the data (\(data.count - start) bytes left)")
+        }
+    }
+
+    private func checkTrailer(start: Int, length: Int, bigEndian: Bool) throws {
+        let trailer = Int(load32(start + length - 4, bigEndian: bigEndian))
+        if trailer != length {
+            throw ScapFailure(offset: start + length - 4, code: .trailerMismatch,
+                              message: "block trailer length \(trailer) differs from its header length \(length)")
+        }
+    }
+
+    /// Reads the block header at `offset`: (type, length), validated against the data.
+    private func blockHeader() throws -> (type: UInt32, length: Int)? {
+        let start = offset
+        if start == data.count { return nil }
+        guard data.count - start >= 8 else {
+            throw ScapFailure(offset: start, code: .truncated, message: "data ends inside a block header (\(data.count - start) bytes left)")
+        }
+        let type = load32(start, bigEndian: section.bigEndian)
+        let length = Int(load32(start + 4, bigEndian: section.bigEndian))
+        try checkLength(length, at: start, minimum: 12)
+        try checkTrailer(start: start, length: length, bigEndian: section.bigEndian)
+        return (type, length)
+    }
+
+    private mutating func readMetadata() throws {
+        while let (type, length) = try blockHeader() {
+            if ScapBlockType.eventBlocks[type] != nil { return }
+            try readMetadataBlock(type: type, length: length)
+        }
+    }
+
+    /// A non-event block. Returns after moving `offset` past it.
+    private mutating func readMetadataBlock(type: UInt32, length: Int) throws {
+        let start = offset
+        let bodyStart = start + 8
+        let bodyEnd = start + length - 4
+        if type == ScapBlockType.sectionHeader {
+            section = try readSectionHeader()
+            return
+        }
+        if ScapBlockType.machineInfo.contains(type) {
+            machine = try ScapMetadata.machineInfo(data, from: bodyStart, to: bodyEnd, bigEndian: section.bigEndian)
+        } else if let version = ScapBlockType.processList[type] {
+            for t in try ScapMetadata.processList(data, from: bodyStart, to: bodyEnd, version: version, bigEndian: section.bigEndian) {
+                translator.store(t)
+            }
+        } else if ScapBlockType.fdList.contains(type) || type == ScapBlockType.fdListV2 {
+            let (tid, fds) = try ScapMetadata.fdList(data, from: bodyStart, to: bodyEnd, sized: type == ScapBlockType.fdListV2,
+                                                     bigEndian: section.bigEndian)
+            translator.addFds(fds, to: tid)
+        } else if ScapBlockType.userList.contains(type) || type == ScapBlockType.userListV2 {
+            let (u, g) = try ScapMetadata.userList(data, from: bodyStart, to: bodyEnd, sized: type == ScapBlockType.userListV2,
+                                                   bigEndian: section.bigEndian)
+            users.merge(u) { _, new in new }
+            groups.merge(g) { _, new in new }
+        } else if ScapBlockType.interfaceList.contains(type) {
+            // Network interfaces: nothing Peregrine models.
+        } else {
+            skippedBlocks[type, default: 0] += 1
+        }
+        offset = start + length
+    }
+
+    // MARK: - events
+
+    private mutating func nextEvent() throws -> ScapEvent? {
+        while let (type, length) = try blockHeader() {
+            guard let layout = ScapBlockType.eventBlocks[type] else {
+                try readMetadataBlock(type: type, length: length)
+                continue
+            }
+            let start = offset
+            offset = start + length
+            var c = ScapCursor(data, from: start + 8, to: start + length - 4, bigEndian: section.bigEndian)
+            c.shortCode = .malformedEvent
+            c.what = "event block"
+            _ = try c.u16("cpu id")
+            if layout.hasFlags { _ = try c.u32("event flags") }
+            let eventStart = c.position
+            let ts = try c.u64("timestamp")
+            let tid = try c.i64("thread id")
+            let eventLength = Int(try c.u32("event length"))
+            let eventType = try c.u16("event type")
+            let headerSize = layout.hasParamCount ? 26 : 22
+            guard eventLength >= headerSize, eventLength <= c.end - eventStart else {
+                throw ScapFailure(offset: eventStart + 16, code: .malformedEvent,
+                                  message: "event length \(eventLength) does not fit its block (header \(headerSize), room \(c.end - eventStart))")
+            }
+            if let limit = options.eventTypeLimit, eventType >= limit {
+                unnumberedEvents += 1
+                continue
+            }
+            eventCount += 1
+            let eventEnd = eventStart + eventLength
+            let params: [Range<Int>]
+            if layout.hasParamCount {
+                let countOffset = c.position
+                let count = Int(try c.u32("parameter count"))
+                // Lengths are checked for every event; ranges are kept only for the events
+                // we translate.
+                params = try Self.paramRanges(data, lengthsAt: c.position, count: count, end: eventEnd,
+                                              large: layout.largeLengths, bigEndian: section.bigEndian, countOffset: countOffset,
+                                              keep: ScapEventParams.maxCount[eventType] != nil)
+            } else if let maximum = ScapEventParams.maxCount[eventType] {
+                params = try Self.inferParams(data, lengthsAt: c.position, maximum: maximum, end: eventEnd,
+                                              bigEndian: section.bigEndian, eventStart: eventStart)
+            } else {
+                params = []  // an event we do not translate: its parameters are not needed
+            }
+            return ScapEvent(number: eventCount, timestamp: ts, tid: tid, type: eventType, bytes: data,
+                             params: params, bigEndian: section.bigEndian)
+        }
+        if let inflateFailure {
+            throw ScapFailure(offset: data.count, code: .decompression, message: inflateFailure)
+        }
+        return nil
+    }
+
+    static func paramRanges(_ data: [UInt8], lengthsAt start: Int, count: Int, end: Int, large: Bool,
+                            bigEndian: Bool, countOffset: Int, keep: Bool = true) throws -> [Range<Int>] {
+        let width = large ? 4 : 2
+        guard count <= (end - start) / width else {
+            throw ScapFailure(offset: countOffset, code: .malformedEvent,
+                              message: "parameter count \(count) does not fit the event (\(end - start) bytes for lengths and values)")
+        }
+        var ranges: [Range<Int>] = []
+        if keep { ranges.reserveCapacity(count) }
+        var value = start + count * width
+        for i in 0..<count {
+            let length = Int(ScapCursor.load(data, at: start + i * width, size: width, bigEndian: bigEndian))
+            guard length <= end - value else {
+                throw ScapFailure(offset: start + i * width, code: .malformedEvent,
+                                  message: "parameter \(i) length \(length) runs past the end of the event (\(end - value) bytes left)")
+            }
+            if keep { ranges.append(value..<(value + length)) }
+            value += length
+        }
+        return ranges
+    }
+
+    /// v1 event headers have no parameter count: it is the largest count up to the table's
+    /// whose lengths add up exactly to the event's size (what libscap does).
+    static func inferParams(_ data: [UInt8], lengthsAt start: Int, maximum: Int, end: Int, bigEndian: Bool,
+                            eventStart: Int) throws -> [Range<Int>] {
+        var n = maximum
+        while n >= 0 {
+            var value = start + n * 2
+            if value <= end {
+                var ranges: [Range<Int>] = []
+                for i in 0..<n {
+                    let length = Int(ScapCursor.load(data, at: start + i * 2, size: 2, bigEndian: bigEndian))
+                    ranges.append(value..<(value + length))
+                    value += length
+                }
+                if value == end { return ranges }
+                if value < end {
+                    break
+                }
+            }
+            n -= 1
+        }
+        throw ScapFailure(offset: eventStart, code: .malformedEvent,
+                          message: "cannot work out the parameters of a v1 event: lengths do not add up to its size")
+    }
+
+    // MARK: - files
+
+    /// The whole file; more than `limit` bytes is refused (a gzip file inflates to more than
+    /// it holds, so the same cap bounds both).
+    static func readFile(_ path: String, limit: Int) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else {
+            let code = errno
+            throw ScapError(file: path, offset: 0, code: .unreadable, message: "cannot open: \(String(cString: strerror(code)))")
+        }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let code = errno
+                throw ScapError(file: path, offset: out.count, code: .unreadable, message: "read failed: \(String(cString: strerror(code)))")
+            }
+            if n == 0 { break }
+            if out.count + n > limit {
+                throw ScapError(file: path, offset: limit, code: .tooLarge, message: "file is larger than the limit of \(limit) bytes")
+            }
+            out.append(contentsOf: chunk[0..<n])
+        }
+        return out
+    }
+}
