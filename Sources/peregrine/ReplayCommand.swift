@@ -6,8 +6,8 @@ import PeregrineEvents
 struct ReplayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
-        abstract: "Run rules over capture files (Peregrine captures; Falco/sysdig .scap), or print their events.",
-        discussion: "Deterministic: the same file gives the same output every run. A damaged file is reported with its byte offset after every event before the damage has been processed (exit 1)."
+        abstract: "Run rules over capture files (Peregrine captures; Falco/sysdig .scap, plain or gzip), or print their events.",
+        discussion: "The same decoder, process table and engine as the live agent. Deterministic: the same file gives the same output every run. A damaged file is reported with its byte offset after every event before the damage has been processed (exit 1)."
     )
 
     @Argument(help: "Capture files, replayed in order.")
@@ -27,59 +27,46 @@ struct ReplayCommand: ParsableCommand {
     }
 
     func run() throws {
-        if !events { return try replayRules() }
+        let rules = events ? nil : try loadRules(r)
         var failed = false
         for path in files {
-            var printer = EventPrinter(bootToEpochNs: 0)
-            // Whatever was read before a failure is printed before the failure is reported.
-            defer { _ = printer.flush() }
-            do {
-                let reader = try CaptureReader(path: path)
-                printer.json.bootToEpochNs = reader.header.bootToEpochNs
-                let summary = try reader.read(
-                    processes: { printer.seed($0) },
-                    record: { number, bytes in printer.print(record: bytes, number: number) }
-                )
-                _ = printer.flush()
-                if !summary.closedCleanly {
-                    printError("\(path): the capture has no end block (the writer was stopped abruptly); read \(summary.records) events up to the last complete block")
-                }
-                if printer.decoder.totalRejected > 0 {
-                    printError("\(path): \(printer.decoder.totalRejected) malformed records skipped")
-                }
-            } catch {
-                _ = printer.flush()
-                printError("\(error)")
-                failed = true
-            }
-        }
-        if failed { throw ExitCodeError.badInput }
-    }
-
-    /// Rules over every file, in order; alerts as text lines or JSON.
-    private func replayRules() throws {
-        let rules = try loadRules(r)
-        var failed = false
-        for path in files {
+            var printer: EventPrinter?
             var pipeline: AlertPipeline?
-            defer { _ = pipeline?.flush() }
-            do {
-                let reader = try CaptureReader(path: path)
-                let host = reader.header.metadata.first { $0.0 == "hostname" }?.1 ?? hostName()
-                let engine = Engine(rules: rules, context: EngineContext(hostname: host, bootToEpochNs: reader.header.bootToEpochNs))
-                pipeline = AlertPipeline(engine: engine, json: json)
-                let summary = try reader.read(
-                    processes: { pipeline!.seed($0) },
-                    record: { number, bytes in pipeline!.handle(record: bytes, number: number) }
-                )
-                if !summary.closedCleanly {
-                    printError("\(path): the capture has no end block (the writer was stopped abruptly); read \(summary.records) events up to the last complete block")
-                }
-            } catch {
+            func flush() {
+                _ = printer?.flush()
                 _ = pipeline?.flush()
+            }
+            do {
+                let notes = try ReplaySource(path: path).read(
+                    start: { info in
+                        if let rules {
+                            var context = EngineContext(hostname: info.hostname ?? hostName(), bootToEpochNs: info.bootToEpochNs)
+                            if !info.users.isEmpty { context.users = info.users }
+                            if !info.groups.isEmpty { context.groups = info.groups }
+                            pipeline = AlertPipeline(engine: Engine(rules: rules, context: context), json: json)
+                        } else {
+                            printer = EventPrinter(bootToEpochNs: info.bootToEpochNs)
+                        }
+                    },
+                    processes: { list in
+                        printer?.seed(list)
+                        pipeline?.seed(list)
+                    },
+                    record: { number, bytes in
+                        printer?.print(record: bytes, number: number)
+                        pipeline?.handle(record: bytes, number: number)
+                    }
+                )
+                flush()
+                for note in notes { printError(note) }
+            } catch {
+                // Whatever was read before the damage is out before the damage is reported.
+                flush()
                 printError("\(error)")
                 failed = true
             }
+            let rejected = (printer?.decoder.totalRejected ?? 0) + (pipeline?.decoder.totalRejected ?? 0)
+            if rejected > 0 { printError("\(path): \(rejected) malformed records skipped") }
         }
         if failed { throw ExitCodeError.badInput }
     }
