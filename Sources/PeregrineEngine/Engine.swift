@@ -3,57 +3,78 @@ import PeregrineRules
 
 /// Events in, alerts out: the one path live agent, replay and rule tests share.
 ///
-/// Rules are bucketed by event type when the engine is built, so an event is only checked
-/// against the rules that can match its type. Matching currently runs the reference
-/// evaluator (the semantics every faster engine is checked against).
+/// When built, rules are bucketed by event type and their conditions lowered into a
+/// `CompiledMatcher`; per event, only the rules of its type run, over one field cache. The
+/// `reference` evaluator mode runs the same rules through `ReferenceEvaluator` instead (the
+/// semantics the compiled path is tested against).
 public final class Engine {
     public enum Matching: String, Sendable { case all, first }
+    public enum Evaluator: Sendable { case compiled, reference }
 
     public let rules: RuleSet
-    public var context: EngineContext
+    public var context: EngineContext { didSet { extractor = nil } }
+    /// Reused for every event (see `FieldExtractor`).
+    private var extractor: FieldExtractor?
     public let matching: Matching
-    private let buckets: [String: [Int]]
-    /// Rules that apply to every event type (no `evt.type` restriction).
-    private let anyType: [Int]
+    public let evaluator: Evaluator
+    private let matcher: CompiledMatcher
+    /// Rule indices per event-type code, in load order.
+    private let buckets: [[Int]]
     public private(set) var eventsSeen: UInt64 = 0
     public private(set) var alertsRaised: UInt64 = 0
-    /// Matches by rule name.
-    public private(set) var matchesByRule: [String: UInt64] = [:]
+    /// Matches per rule index (names via `rules.rules[i].name`).
+    public private(set) var matchesByRule: [UInt64]
 
-    public init(rules: RuleSet, context: EngineContext, matching: Matching = .all) {
+    public init(rules: RuleSet, context: EngineContext, matching: Matching = .all, evaluator: Evaluator = .compiled) {
         self.rules = rules
         self.context = context
         self.matching = matching
-        var buckets: [String: [Int]] = [:]
-        var anyType: [Int] = []
+        self.evaluator = evaluator
+        matcher = CompiledMatcher(rules: rules)
+        var buckets = Array(repeating: [Int](), count: EventTypeCode.names.count)
         for (i, rule) in rules.rules.enumerated() where rule.isEnabled && rule.condition != nil && rule.source == "syscall" {
-            if let types = rule.eventTypes {
-                for t in types { buckets[t, default: []].append(i) }
-            } else {
-                anyType.append(i)
+            for (code, name) in EventTypeCode.names.enumerated() where rule.eventTypes?.contains(name) ?? true {
+                buckets[code].append(i)
             }
         }
-        // Keep file order inside each bucket: `first` means the first rule in load order.
-        for key in buckets.keys { buckets[key] = (buckets[key]! + anyType).sorted() }
         self.buckets = buckets
-        self.anyType = anyType
+        matchesByRule = Array(repeating: 0, count: rules.rules.count)
     }
 
     /// Event types some enabled rule needs: what the probe should report.
-    public var neededEventTypes: Set<String> { Set(buckets.keys) }
+    public var neededEventTypes: Set<String> {
+        var out: Set<String> = []
+        for (code, bucket) in buckets.enumerated() where !bucket.isEmpty { out.insert(EventTypeCode.names[code]) }
+        return out
+    }
 
     /// Checks one event; `emit` receives each alert in rule order.
     public func process(_ event: EventView, number: UInt64, processes: ProcessTable, emit: (Alert) -> Void) {
         eventsSeen &+= 1
-        let fields = EventFields(event: event, number: number, processes: processes, context: context)
-        let type = fields.eventType
-        let candidates = buckets[type] ?? anyType
-        for index in candidates {
-            let rule = rules.rules[index]
-            guard let condition = rule.condition, ReferenceEvaluator.evaluate(condition, on: fields) else { continue }
+        let code = EventTypeCode.of(event)
+        if buckets[code.index].isEmpty { return }
+        let x: FieldExtractor
+        if let reused = extractor {
+            reused.reset(event: event, number: number, processes: processes)
+            x = reused
+        } else {
+            x = FieldExtractor(event: event, number: number, processes: processes, context: context)
+            extractor = x
+        }
+        defer { x.release() }
+        matcher.begin()
+        for index in buckets[code.index] {
+            let matched: Bool
+            switch evaluator {
+            case .compiled: matched = matcher.matches(rule: index, x)
+            case .reference:
+                guard let condition = rules.rules[index].condition else { continue }
+                matched = ReferenceEvaluator.evaluate(condition, on: x.fields)
+            }
+            guard matched else { continue }
             alertsRaised &+= 1
-            matchesByRule[rule.name, default: 0] &+= 1
-            emit(Alert(rule: rule, time: fields.timeNs, hostname: context.hostname, fields: fields))
+            matchesByRule[index] &+= 1
+            emit(Alert(rule: rules.rules[index], time: x.timeNs, hostname: context.hostname, fields: x.fields))
             if matching == .first { return }
         }
     }

@@ -3,11 +3,15 @@ public struct ProcessInfo: Sendable, Equatable {
     public var pid: UInt32
     public var ppid: UInt32
     /// The task's comm (at most 15 bytes, as the kernel keeps it).
-    public var name: String
+    public var name: String { didSet { joinArguments() } }
     /// Absolute path of the executable file, as the kernel resolved it.
     public var exePath: String
     /// argv, as the process was started (argv[0] included).
-    public var args: [String]
+    public var args: [String] { didSet { joinArguments() } }
+    /// Falco's `proc.cmdline` (the name, then the arguments after argv[0]) and `proc.args`,
+    /// joined once when the process is recorded rather than for every event rules check.
+    public private(set) var cmdline: String = ""
+    public private(set) var argsText: String = ""
     public var cwd: String
     public var uid: UInt32
     public var gid: UInt32
@@ -43,10 +47,11 @@ public struct ProcessInfo: Sendable, Equatable {
         self.cgroup = cgroup
         self.containerID = containerID
         self.startBootNs = startBootNs
+        joinArguments()
     }
 
-    /// Falco's `proc.cmdline`: the name followed by the arguments after argv[0].
-    public var cmdline: String {
-        args.count > 1 ? ([name] + args.dropFirst()).joined(separator: " ") : name
+    private mutating func joinArguments() {
+        argsText = args.dropFirst().joined(separator: " ")
+        cmdline = argsText.isEmpty ? name : name + " " + argsText
     }
 }

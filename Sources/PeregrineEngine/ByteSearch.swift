@@ -1,0 +1,99 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Byte-level text tests over borrowed buffers: no String, no allocation.
+enum ByteSearch {
+    @inline(__always)
+    static func hasPrefix(_ s: UnsafeRawBufferPointer, _ p: [UInt8]) -> Bool {
+        guard s.count >= p.count else { return false }
+        if p.isEmpty { return true }
+        return p.withUnsafeBytes { memcmp(s.baseAddress!, $0.baseAddress!, p.count) == 0 }
+    }
+
+    @inline(__always)
+    static func hasSuffix(_ s: UnsafeRawBufferPointer, _ p: [UInt8]) -> Bool {
+        guard s.count >= p.count else { return false }
+        if p.isEmpty { return true }
+        return p.withUnsafeBytes { memcmp(s.baseAddress! + (s.count - p.count), $0.baseAddress!, p.count) == 0 }
+    }
+
+    static func contains(_ s: UnsafeRawBufferPointer, _ p: [UInt8]) -> Bool {
+        if p.isEmpty { return true }
+        guard s.count >= p.count, let base = s.baseAddress else { return false }
+        // memchr for the first byte, memcmp for the rest (glibc's memmem is not imported).
+        return p.withUnsafeBytes { needle in
+            let first = Int32(p[0])
+            var offset = 0
+            let last = s.count - p.count
+            while offset <= last {
+                guard let hit = memchr(base + offset, first, last - offset + 1) else { return false }
+                let at = base.distance(to: UnsafeRawPointer(hit))
+                if memcmp(base + at, needle.baseAddress!, p.count) == 0 { return true }
+                offset = at + 1
+            }
+            return false
+        }
+    }
+
+    /// `p` is already lower-case.
+    static func containsIgnoringCase(_ s: UnsafeRawBufferPointer, _ p: [UInt8]) -> Bool {
+        if p.isEmpty { return true }
+        guard s.count >= p.count else { return false }
+        @inline(__always) func lower(_ c: UInt8) -> UInt8 { c >= 65 && c <= 90 ? c + 32 : c }
+        for start in 0...(s.count - p.count) {
+            var i = 0
+            while i < p.count && lower(s[start + i]) == p[i] { i += 1 }
+            if i == p.count { return true }
+        }
+        return false
+    }
+
+    /// Falco's pmatch: `prefix` equals the path or is a whole-component prefix of it.
+    static func pathHasPrefix(_ s: UnsafeRawBufferPointer, _ prefix: [UInt8]) -> Bool {
+        if prefix == [UInt8(ascii: "/")] { return s.first == UInt8(ascii: "/") }
+        guard hasPrefix(s, prefix) else { return false }
+        return s.count == prefix.count || s[prefix.count] == UInt8(ascii: "/")
+    }
+}
+
+/// A set of byte strings looked up by borrowed bytes, without building a key per lookup:
+/// open addressing on an FNV-1a hash, candidates compared with memcmp.
+struct ByteSet {
+    private var table: [Int32]
+    private let strings: [[UInt8]]
+    private let mask: Int
+
+    init(_ items: [[UInt8]]) {
+        strings = Array(Set(items))
+        var size = 8
+        while size < strings.count * 2 { size <<= 1 }
+        mask = size - 1
+        table = Array(repeating: -1, count: size)
+        for (i, s) in strings.enumerated() {
+            var h = s.withUnsafeBytes { Self.hash($0) } & mask
+            while table[h] >= 0 { h = (h + 1) & mask }
+            table[h] = Int32(i)
+        }
+    }
+
+    @inline(__always)
+    static func hash(_ b: UnsafeRawBufferPointer) -> Int {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for c in b { h = (h ^ UInt64(c)) &* 0x100_0000_01B3 }
+        return Int(truncatingIfNeeded: h)
+    }
+
+    func contains(_ b: UnsafeRawBufferPointer) -> Bool {
+        var h = Self.hash(b) & mask
+        while true {
+            let i = table[h]
+            if i < 0 { return false }
+            let s = strings[Int(i)]
+            if s.count == b.count && (s.isEmpty || s.withUnsafeBytes { memcmp($0.baseAddress!, b.baseAddress!, s.count) == 0 }) {
+                return true
+            }
+            h = (h + 1) & mask
+        }
+    }
+}

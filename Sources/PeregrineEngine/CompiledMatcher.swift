@@ -1,0 +1,370 @@
+import PeregrineEvents
+import PeregrineRules
+
+/// Rule conditions lowered into flat arrays of plain nodes and checks, evaluated over one
+/// event with a per-event field cache: every field is extracted at most once per event and
+/// shared by all rules; constants are prepared once (bytes, hash sets, event-type bitmasks).
+///
+/// Checks this lowering does not specialise (regular expressions, globs, transformers,
+/// comparisons between two fields, list-valued fields) run through the reference evaluator,
+/// so the meaning never differs from it — only the speed.
+final class CompiledMatcher {
+    enum Node {
+        case and(first: Int32, count: Int32)
+        case or(first: Int32, count: Int32)
+        case not(Int32)
+        case constant(Bool)
+        case check(Int32)
+    }
+
+    struct Slot {
+        var code: FieldCode
+        var field: ResolvedField
+    }
+
+    /// What a check does. Payloads are indices into the constant tables below, so a check
+    /// is plain data: reading one per event costs no reference counting.
+    enum Test {
+        case exists
+        case eventTypes(UInt64)
+        case intCompare(ComparisonOperator, Int64)
+        case intSet(Int32)
+        case boolCompare(ComparisonOperator, Bool)
+        case textCompare(ComparisonOperator, Int32)
+        case textSet(Int32)
+        case contains(Int32)
+        case icontains(Int32)
+        case startsWith(Int32)
+        case endsWith(Int32)
+        case pathPrefixes(Int32)
+        case reference(Int32)
+    }
+
+    private var texts: [[UInt8]] = []
+    private var textLists: [[[UInt8]]] = []
+    private var byteSets: [ByteSet] = []
+    private var intSets: [Set<Int64>] = []
+    private var references: [CompiledCondition] = []
+
+    private func addText(_ b: [UInt8]) -> Int32 {
+        texts.append(b)
+        return Int32(texts.count - 1)
+    }
+
+    struct Check {
+        var slot: Int32
+        var test: Test
+        /// An ancestor field without index: true if any ancestor passes.
+        var anyAncestor: Bool
+    }
+
+    private(set) var nodes: [Node] = []
+    private var children: [Int32] = []
+    private(set) var checks: [Check] = []
+    private(set) var slots: [Slot] = []
+    /// `slots[i].code`, kept apart so the hot path reads plain bytes.
+    private var slotCodes: [FieldCode] = []
+    private var slotArguments: [FieldArgument?] = []
+    private var slotByField: [ResolvedField: Int32] = [:]
+    /// Root node per rule index (-1: the rule has no condition).
+    private(set) var roots: [Int32] = []
+
+    // Per-event cache, reused: `stamp[i] == epoch` means `values[i]` holds this event's value.
+    // The hot path reads plain memory: arrays are built while lowering, then frozen into
+    // buffers this object owns (no bounds checks, no reference counting per access).
+    private var values: UnsafeMutablePointer<FastValue>
+    private var stamp: UnsafeMutablePointer<UInt64>
+    private var epoch: UInt64 = 0
+    private var initializedValues = 0
+    private var nodeBuffer: UnsafeMutablePointer<Node>
+    private var childBuffer: UnsafeMutablePointer<Int32>
+    private var checkBuffer: UnsafeMutablePointer<Check>
+    private var codeBuffer: UnsafeMutablePointer<FieldCode>
+
+    init(rules: RuleSet) {
+        values = .allocate(capacity: 1)
+        stamp = .allocate(capacity: 1)
+        nodeBuffer = .allocate(capacity: 1)
+        childBuffer = .allocate(capacity: 1)
+        checkBuffer = .allocate(capacity: 1)
+        codeBuffer = .allocate(capacity: 1)
+        for rule in rules.rules {
+            if let c = rule.condition, rule.isEnabled { roots.append(lower(c)) } else { roots.append(-1) }
+        }
+        slotCodes = slots.map(\.code)
+        slotArguments = slots.map(\.field.argument)
+        freeBuffers()
+        values = Self.buffer(Array(repeating: FastValue.missing, count: slots.count))
+        initializedValues = slots.count
+        stamp = Self.buffer(Array(repeating: UInt64(0), count: slots.count))
+        nodeBuffer = Self.buffer(nodes)
+        childBuffer = Self.buffer(children)
+        checkBuffer = Self.buffer(checks)
+        codeBuffer = Self.buffer(slotCodes)
+    }
+
+    deinit { freeBuffers() }
+
+    private func freeBuffers() {
+        values.deinitialize(count: initializedValues)
+        values.deallocate()
+        stamp.deallocate()
+        nodeBuffer.deallocate()
+        childBuffer.deallocate()
+        checkBuffer.deallocate()
+        codeBuffer.deallocate()
+    }
+
+    private static func buffer<T>(_ items: [T]) -> UnsafeMutablePointer<T> {
+        let p = UnsafeMutablePointer<T>.allocate(capacity: max(items.count, 1))
+        p.initialize(from: items, count: items.count)
+        return p
+    }
+
+    // MARK: lowering
+
+    private func lower(_ c: CompiledCondition) -> Int32 {
+        switch c {
+        case .constant(let b):
+            return add(.constant(b))
+        case .not(let x):
+            let inner = lower(x)
+            return add(.not(inner))
+        case .and(let xs), .or(let xs):
+            let lowered = xs.map { lower($0) }
+            let first = Int32(children.count)
+            children += lowered
+            if case .and = c { return add(.and(first: first, count: Int32(lowered.count))) }
+            return add(.or(first: first, count: Int32(lowered.count)))
+        case .check(let check):
+            checks.append(lowerCheck(check, whole: c))
+            return add(.check(Int32(checks.count - 1)))
+        }
+    }
+
+    private func add(_ n: Node) -> Int32 {
+        nodes.append(n)
+        return Int32(nodes.count - 1)
+    }
+
+    private func slot(for field: ResolvedField) -> Int32 {
+        if let s = slotByField[field] { return s }
+        slots.append(Slot(code: FieldCode.of(field), field: field))
+        let s = Int32(slots.count - 1)
+        slotByField[field] = s
+        return s
+    }
+
+    private func lowerCheck(_ c: CompiledCheck, whole: CompiledCondition) -> Check {
+        references.append(whole)
+        let fallback = Check(slot: -1, test: .reference(Int32(references.count - 1)), anyAncestor: false)
+        guard case .field(let field) = c.operand else { return fallback }
+        let code = FieldCode.of(field)
+        if code == .external || field.info.multiplicity == .list && field.argument == nil { return fallback }
+        let anyAncestor = code.isAncestor && field.argument == nil
+        let s = slot(for: field)
+        func check(_ t: Test) -> Check { Check(slot: s, test: t, anyAncestor: anyAncestor) }
+
+        if c.op == .exists { return check(.exists) }
+        let type = field.info.type
+        let numeric = type.isNumeric
+        let isBool = type == .bool
+        let isText = type == .string || type == .bytes
+
+        if code == .evtType, c.op == .equal || c.op == .notEqual || c.op == .in {
+            var mask: UInt64 = 0
+            var names: [Constant] = []
+            switch c.value {
+            case .constant(let k): names = [k]
+            case .set(let xs, _): names = xs
+            default: return fallback
+            }
+            for k in names {
+                guard case .string(let n) = k else { return fallback }
+                if let i = EventTypeCode.byName[n] { mask |= 1 << UInt64(i) }
+            }
+            if c.op == .notEqual { return check(.eventTypes(~mask)) }
+            return check(.eventTypes(mask))
+        }
+
+        switch c.value {
+        case .constant(let k):
+            if numeric, let n = Self.integer(k), c.op == .equal || c.op == .notEqual || c.op.isOrdering {
+                return check(.intCompare(c.op, n))
+            }
+            if isBool, case .bool(let b) = k, c.op == .equal || c.op == .notEqual { return check(.boolCompare(c.op, b)) }
+            guard isText, case .string(let text) = k else { return fallback }
+            let bytes = Array(text.utf8)
+            switch c.op {
+            case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual: return check(.textCompare(c.op, addText(bytes)))
+            case .contains, .bcontains: return check(.contains(addText(bytes)))
+            case .icontains: return check(.icontains(addText(Self.lower(bytes))))
+            case .startswith, .bstartswith: return check(.startsWith(addText(bytes)))
+            case .endswith: return check(.endsWith(addText(bytes)))
+            case .pmatch: return check(.pathPrefixes(list([bytes])))
+            default: return fallback
+            }
+        case .set(let xs, _):
+            guard c.op == .in || c.op == .intersects else {
+                if c.op == .pmatch, isText {
+                    var prefixes: [[UInt8]] = []
+                    for k in xs {
+                        guard case .string(let p) = k else { return fallback }
+                        prefixes.append(Array(p.utf8))
+                    }
+                    return check(.pathPrefixes(list(prefixes)))
+                }
+                return fallback
+            }
+            if numeric {
+                var set = Set<Int64>()
+                for k in xs {
+                    guard let n = Self.integer(k) else { return fallback }
+                    set.insert(n)
+                }
+                intSets.append(set)
+                return check(.intSet(Int32(intSets.count - 1)))
+            }
+            guard isText else { return fallback }
+            var strings: [[UInt8]] = []
+            for k in xs {
+                // A number in a text list could match numerically in the reference: keep its meaning.
+                guard case .string(let t) = k, Int64(t) == nil else { return fallback }
+                strings.append(Array(t.utf8))
+            }
+            byteSets.append(ByteSet(strings))
+            return check(.textSet(Int32(byteSets.count - 1)))
+        case .pathPrefixes(let prefixes):
+            guard isText else { return fallback }
+            return check(.pathPrefixes(list(prefixes.map { Array($0.utf8) })))
+        default:
+            return fallback
+        }
+    }
+
+    private func list(_ items: [[UInt8]]) -> Int32 {
+        textLists.append(items)
+        return Int32(textLists.count - 1)
+    }
+
+    static func integer(_ k: Constant) -> Int64? {
+        switch k {
+        case .int(let i): return i
+        case .uint(let u): return u <= UInt64(Int64.max) ? Int64(u) : nil
+        case .string(let s): return Int64(s)
+        default: return nil
+        }
+    }
+
+    static func lower(_ b: [UInt8]) -> [UInt8] { b.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 } }
+
+    // MARK: evaluation
+
+    /// Starts a new event: earlier cached values are invalid from now on.
+    func begin() {
+        epoch &+= 1
+    }
+
+    func matches(rule index: Int, _ x: FieldExtractor) -> Bool {
+        let root = roots[index]
+        return root >= 0 && eval(root, x)
+    }
+
+    private func eval(_ n: Int32, _ x: FieldExtractor) -> Bool {
+        switch nodeBuffer[Int(n)] {
+        case .constant(let b): return b
+        case .not(let inner): return !eval(inner, x)
+        case .and(let first, let count):
+            for i in first..<(first + count) where !eval(childBuffer[Int(i)], x) { return false }
+            return true
+        case .or(let first, let count):
+            for i in first..<(first + count) where eval(childBuffer[Int(i)], x) { return true }
+            return false
+        case .check(let c): return evalCheck(checkBuffer[Int(c)], x)
+        }
+    }
+
+    private func evalCheck(_ c: Check, _ x: FieldExtractor) -> Bool {
+        if case .reference(let i) = c.test {
+            return ReferenceEvaluator.evaluate(references[Int(i)], on: x.fields)
+        }
+        if case .eventTypes(let mask) = c.test {
+            return mask & (1 << UInt64(x.eventType.index)) != 0
+        }
+        let s = Int(c.slot)
+        if c.anyAncestor {
+            var i = 1
+            while i <= 64 {
+                let v = x.ancestorValue(codeBuffer[s], index: i)
+                if case .missing = v { return false }
+                if test(c.test, v) { return true }
+                i += 1
+            }
+            return false
+        }
+        if stamp[s] != epoch {
+            values[s] = x.value(codeBuffer[s], argument: slotArguments[s], field: slots[s].field)
+            stamp[s] = epoch
+        }
+        return test(c.test, values[s])
+    }
+
+    @inline(__always)
+    private func test(_ t: Test, _ v: FastValue) -> Bool {
+        if case .missing = v { return false }
+        switch t {
+        case .exists: return true
+        case .intCompare(let op, let k):
+            guard case .int(let i) = v else { return false }
+            switch op {
+            case .equal: return i == k
+            case .notEqual: return i != k
+            case .less: return i < k
+            case .lessOrEqual: return i <= k
+            case .greater: return i > k
+            default: return i >= k
+            }
+        case .intSet(let set):
+            guard case .int(let i) = v else { return false }
+            return intSets[Int(set)].contains(i)
+        case .boolCompare(let op, let k):
+            guard case .bool(let b) = v else { return false }
+            return op == .equal ? b == k : b != k
+        case .textCompare(let op, let k):
+            return v.withText { b in
+                let order = Self.order(b, texts[Int(k)])
+                switch op {
+                case .equal: return order == 0
+                case .notEqual: return order != 0
+                case .less: return order < 0
+                case .lessOrEqual: return order <= 0
+                case .greater: return order > 0
+                default: return order >= 0
+                }
+            } ?? false
+        case .textSet(let set): return v.withText { byteSets[Int(set)].contains($0) } ?? false
+        case .contains(let k): return v.withText { ByteSearch.contains($0, texts[Int(k)]) } ?? false
+        case .icontains(let k): return v.withText { ByteSearch.containsIgnoringCase($0, texts[Int(k)]) } ?? false
+        case .startsWith(let k): return v.withText { ByteSearch.hasPrefix($0, texts[Int(k)]) } ?? false
+        case .endsWith(let k): return v.withText { ByteSearch.hasSuffix($0, texts[Int(k)]) } ?? false
+        case .pathPrefixes(let l):
+            return v.withText { b in textLists[Int(l)].contains { ByteSearch.pathHasPrefix(b, $0) } } ?? false
+        case .eventTypes, .reference: return false
+        }
+    }
+
+    static func order(_ a: UnsafeRawBufferPointer, _ b: [UInt8]) -> Int {
+        b.withUnsafeBytes { bb in
+            let n = min(a.count, bb.count)
+            if n > 0, let pa = a.baseAddress, let pb = bb.baseAddress {
+                let r = memcmp(pa, pb, n)
+                if r != 0 { return r < 0 ? -1 : 1 }
+            }
+            return a.count == bb.count ? 0 : (a.count < bb.count ? -1 : 1)
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

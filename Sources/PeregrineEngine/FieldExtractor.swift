@@ -1,0 +1,260 @@
+import PeregrineEvents
+import PeregrineRules
+
+/// Extracts field values from one event and its process context: the single place that
+/// defines what each Falco field means here, used by the compiled matcher (fast path) and by
+/// `EventFields` (the reference path and outputs).
+///
+/// A class the engine keeps and points at each event in turn: handing a struct of this size
+/// down the matcher's recursion made Swift copy it, retaining everything inside, per call.
+final class FieldExtractor {
+    private(set) var event: EventView
+    private(set) var number: UInt64
+    private(set) var processes: ProcessTable
+    let context: EngineContext
+    private(set) var process: ProcessInfo?
+    private(set) var eventType: EventTypeCode
+
+    init(event: EventView, number: UInt64, processes: ProcessTable, context: EngineContext) {
+        self.event = event
+        self.number = number
+        self.processes = processes
+        self.context = context
+        process = processes[event.pid]
+        eventType = EventTypeCode.of(event)
+    }
+
+    /// Points the extractor at the next event.
+    func reset(event: EventView, number: UInt64, processes: ProcessTable) {
+        self.event = event
+        self.number = number
+        self.processes = processes
+        process = processes[event.pid]
+        eventType = EventTypeCode.of(event)
+    }
+
+    /// Lets go of the process table (so the caller's next mutation of it does not copy).
+    func release() {
+        processes = ProcessTable(capacity: 0)
+        process = nil
+    }
+
+    /// The same event for the reference evaluator and output rendering.
+    var fields: EventFields { EventFields(event: event, number: number, processes: processes, context: context) }
+
+    var timeNs: UInt64 { UInt64(bitPattern: Int64(bitPattern: event.timestampBootNs) &+ context.bootToEpochNs) }
+
+    var result: Int64? { event.kind == .fork || event.kind == .exit ? nil : event.result }
+
+    var openFlags: UInt32? { event.kind == .open ? event.open.flags : nil }
+
+    var openSucceeded: Bool { event.kind == .open && (event.result ?? -1) >= 0 }
+
+    var processName: String {
+        if let p = process, !p.name.isEmpty { return p.name }
+        return String(decoding: event.comm, as: UTF8.self)
+    }
+
+    /// The value of a single-valued field (ancestor fields: pass the ancestor index).
+    func value(_ code: FieldCode, argument: FieldArgument?, field: ResolvedField) -> FastValue {
+        switch code {
+        case .evtNum: return .int(Int64(bitPattern: number))
+        case .evtTime: return .int(Int64(bitPattern: timeNs))
+        case .evtType: return .string(eventType.name)
+        case .evtDir: return .string("<")
+        case .evtSource: return .string("syscall")
+        case .evtHostname: return .string(context.hostname)
+        case .evtCategory:
+            switch event.kind {
+            case .open, .chdir: return .string("file")
+            case .mount: return .string("other")
+            default: return .string("process")
+            }
+        case .evtRes:
+            guard let r = result else { return .missing }
+            return .string(r < 0 ? ErrnoName.name(Int(-r)) : "SUCCESS")
+        case .evtRawRes: return result.map { .int($0) } ?? .missing
+        case .evtFailed: return result.map { .bool($0 < 0) } ?? .missing
+        case .evtIsOpenRead: return openFlags.map { .bool(OpenFlags.isRead($0)) } ?? .missing
+        case .evtIsOpenWrite: return openFlags.map { .bool(OpenFlags.isWrite($0)) } ?? .missing
+        case .evtIsOpenCreate: return openFlags.map { .bool($0 & OpenFlags.create != 0) } ?? .missing
+        case .evtIsOpenExec: return openFlags == nil ? .missing : .bool(false)
+        case .evtArg: return argumentValue(argument)
+        case .procPid: return .int(Int64(event.pid))
+        case .procVpid: return process.map { .int(Int64($0.vpid == 0 ? $0.pid : $0.vpid)) } ?? .missing
+        case .procName: return .string(processName)
+        case .procExe: return process.map { .string($0.args.first ?? $0.name) } ?? .missing
+        case .procExePath: return process.map { .string($0.exePath) } ?? .missing
+        case .procArgs: return process.map { .string($0.argsText) } ?? .missing
+        case .procCmdline: return process.map { .string($0.cmdline) } ?? .missing
+        case .procCmdNArgs: return process.map { .int(Int64(max($0.args.count - 1, 0))) } ?? .missing
+        case .procCmdLenArgs: return process.map { .int(Int64($0.argsText.utf8.count - max($0.args.count - 2, 0))) } ?? .missing
+        case .procExeline: return process.map { .string($0.args.joined(separator: " ")) } ?? .missing
+        case .procCwd: return process.map { .string($0.cwd.hasSuffix("/") ? $0.cwd : $0.cwd + "/") } ?? .missing
+        case .procTTY: return process.map { .int(Int64($0.tty)) } ?? .missing
+        case .procSid: return process.map { .int(Int64($0.sid)) } ?? .missing
+        case .procIsSidLeader: return process.map { .bool($0.sid == $0.pid) } ?? .missing
+        case .procPidTs: return process.map { .int(Int64(bitPattern: $0.startBootNs)) } ?? .missing
+        case .threadTid: return .int(Int64(event.tid))
+        case .threadIsMain: return .bool(event.tid == event.pid)
+        case .userUid: return .int(Int64(event.uid))
+        case .userName: return context.users[event.uid].map { .string($0) } ?? .missing
+        case .userLoginUid: return process.map { .int(Int64(Int32(bitPattern: $0.loginuid))) } ?? .missing
+        case .userLoginName:
+            guard let p = process, p.loginuid != UInt32.max, let n = context.users[p.loginuid] else { return .missing }
+            return .string(n)
+        case .groupGid: return .int(Int64(event.gid))
+        case .groupName: return context.groups[event.gid].map { .string($0) } ?? .missing
+        case .containerID: return .string(process?.containerID ?? ContainerID.host)
+        case .containerFullID:
+            guard let p = process else { return .string(ContainerID.host) }
+            return .string(ContainerID.fullID(fromCgroup: p.cgroup) ?? ContainerID.host)
+        case .fdNum: return openSucceeded ? (result.map { .int($0) } ?? .missing) : .missing
+        case .fdName: return fdName
+        case .fdNameRaw: return event.kind == .open ? .record(event.open.raw) : .missing
+        case .fdDirectory: return Self.slice(fdName, directory: true)
+        case .fdFilename: return Self.slice(fdName, directory: false)
+        case .fdTypeChar:
+            guard let flags = openFlags else { return .missing }
+            return .string(flags & 0o200000 != 0 ? "d" : "f")
+        case .fdType:
+            guard let flags = openFlags else { return .missing }
+            return .string(flags & 0o200000 != 0 ? "directory" : "file")
+        case .fdIno: return openSucceeded ? .int(Int64(bitPattern: event.open.ino)) : .missing
+        case .fdDev: return openSucceeded ? .int(Int64(event.open.dev)) : .missing
+        case .procPpid: return .int(Int64(event.ppid))
+        case .procPname: return ancestor(1).map { .string($0.name) } ?? .missing
+        case .procPexe: return ancestor(1).map { .string($0.args.first ?? $0.name) } ?? .missing
+        case .procPexePath: return ancestor(1).map { .string($0.exePath) } ?? .missing
+        case .procPcmdline: return ancestor(1).map { .string($0.cmdline) } ?? .missing
+        case .procAname, .procAexe, .procAexePath, .procAcmdline, .procApid:
+            guard case .index(let i)? = argument else { return .missing }
+            return ancestorValue(code, index: i)
+        case .external:
+            guard let extra = context.extraField else { return .missing }
+            let fields = EventFields(event: event, number: number, processes: processes, context: context)
+            return Self.fast(extra(field, fields))
+        }
+    }
+
+    /// An ancestor field for ancestor `index` (0 = the process itself).
+    func ancestorValue(_ code: FieldCode, index: Int) -> FastValue {
+        if index == 0 && process == nil {
+            return code == .procAname ? .string(processName) : (code == .procApid ? .int(Int64(event.pid)) : .missing)
+        }
+        guard let p = ancestor(index) else { return .missing }
+        switch code {
+        case .procAname: return .string(p.name)
+        case .procAexe: return .string(p.args.first ?? p.name)
+        case .procAexePath: return .string(p.exePath)
+        case .procAcmdline: return .string(p.cmdline)
+        default: return .int(Int64(p.pid))
+        }
+    }
+
+    /// The process `index` generations up (0: this one), walking the table without
+    /// allocating; stops at the root, at a loop, or after 64 generations.
+    func ancestor(_ index: Int) -> ProcessInfo? {
+        if index == 0 { return process }
+        var pid = process?.ppid ?? event.ppid
+        var generation = 1
+        while pid != 0 && generation <= 64 {
+            guard let p = processes[pid] else { return nil }
+            if generation == index { return p }
+            if p.ppid == pid { return nil }
+            pid = p.ppid
+            generation += 1
+        }
+        return nil
+    }
+
+    var fdName: FastValue {
+        guard event.kind == .open else { return .missing }
+        let open = event.open
+        if open.path.count > 0 { return .record(open.path) }
+        return .owned(EventJSON.openPath(open))
+    }
+
+    static func slice(_ value: FastValue, directory: Bool) -> FastValue {
+        let result: FastValue? = value.withText { b in
+            guard let slash = b.lastIndex(of: UInt8(ascii: "/")) else {
+                return directory ? .string(".") : .owned(Array(b))
+            }
+            if directory {
+                return slash == 0 ? .string("/") : .owned(Array(b[..<slash]))
+            }
+            return .owned(Array(b[(slash + 1)...]))
+        }
+        return result ?? .missing
+    }
+
+    func argumentValue(_ argument: FieldArgument?) -> FastValue {
+        guard case .key(let key)? = argument else { return .missing }
+        switch (event.kind, key) {
+        case (.open, "flags"): return .string(OpenFlags.describe(event.open.flags))
+        case (.open, "mode"): return .int(Int64(event.open.mode))
+        case (.open, "name"), (.open, "path"): return fdName
+        case (.open, "dirfd"): return .int(Int64(event.open.dirfd))
+        case (.open, "fd"), (_, "res"): return result.map { .int($0) } ?? .missing
+        case (.exec, "filename"), (.exec, "exe"): return .record(event.exec.filename)
+        case (.exec, "args"): return .string(ProcessTable.argv(event.exec.args).dropFirst().joined(separator: " "))
+        case (.exec, "cwd"): return .record(event.exec.cwd)
+        case (.mount, "dev"), (.mount, "source"), (.mount, "special"): return .record(event.mount.source)
+        case (.mount, "dir"), (.mount, "name"), (.mount, "target"):
+            return .owned(PathNormalizer.resolve(event.mount.target, relativeTo: event.mount.base))
+        case (.mount, "type"), (.mount, "fstype"): return .record(event.mount.fstype)
+        case (.mount, "flags"): return .string(MountFlags.describe(event.mount.flags))
+        case (.chdir, "path"): return .record(event.chdir.raw)
+        default: return .missing
+        }
+    }
+
+    /// Converts to the reference evaluator's value type (outputs, tests).
+    static func reference(_ v: FastValue) -> FieldValue? {
+        switch v {
+        case .missing: return nil
+        case .int(let i): return .int(i)
+        case .bool(let b): return .bool(b)
+        case .string(let s): return .string(s)
+        case .record(let b): return .bytes(Array(b))
+        case .owned(let a): return .bytes(a)
+        }
+    }
+
+    static func fast(_ v: FieldValue?) -> FastValue {
+        switch v {
+        case nil: return .missing
+        case .string(let s)?: return .string(s)
+        case .int(let i)?: return .int(i)
+        case .uint(let u)?: return .int(Int64(truncatingIfNeeded: u))
+        case .bool(let b)?: return .bool(b)
+        case .bytes(let b)?: return .owned(b)
+        case .list(let xs)?: return .string(xs.map(\.text).joined(separator: ","))
+        }
+    }
+}
+
+/// The event type as an index into a fixed table, for cheap `evt.type` checks.
+struct EventTypeCode: Equatable {
+    let index: Int
+    var name: String { Self.names[index] }
+
+    static let names: [String] = SyscallID.allCases.map(\.falcoName) + ["procexit"]
+    static let byName: [String: Int] = {
+        var m: [String: Int] = [:]
+        for (i, n) in names.enumerated() { m[n] = i }
+        return m
+    }()
+
+    static let procexit = names.count - 1
+
+    /// Without hashing a name: the syscall's raw value is its index in `names`.
+    @inline(__always)
+    static func of(_ event: EventView) -> EventTypeCode {
+        switch event.kind {
+        case .exit: return EventTypeCode(index: procexit)
+        case .fork where event.syscall == .none: return EventTypeCode(index: Int(SyscallID.clone.rawValue))
+        default: return EventTypeCode(index: Int(event.syscall.rawValue))
+        }
+    }
+}
