@@ -141,6 +141,9 @@ case "filter":
 case "run":
     var passes = 5
     if let i = args.firstIndex(of: "--passes"), i + 1 < args.count { passes = Int(args[i + 1]) ?? 5 }
+    // --only null|a|b|c runs one configuration (for per-configuration instruction counts).
+    var only: String?
+    if let i = args.firstIndex(of: "--only"), i + 1 < args.count { only = args[i + 1] }
     let root = String(#filePath).split(separator: "/").dropLast(3).joined(separator: "/")
     let falcoRules = readFile("/" + root + "/../shared/falco-rules/falco_rules.yaml")
     let w = Workload(path: args[2])
@@ -151,15 +154,17 @@ case "run":
     for r in w.records { r.withUnsafeBytes { if let e = decoder.decode($0) { mix[EventJSON.eventType(e), default: 0] += 1 } } }
     print("workload: \(w.records.count) events: " + mix.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
 
-    let configs: [(String, RuleSet)] = [
-        ("(a) default rules", load([])),
-        ("(b) default + falco_rules.yaml", load([RuleSource(name: "falco_rules.yaml", text: falcoRules)])),
-        ("(c) default + 1000 generated", load([RuleSource(name: "generated.yaml", text: generatedRules(1000))])),
-    ]
+    var configs: [(String, RuleSet)] = []
+    if only == nil || only == "a" { configs.append(("(a) default rules", load([]))) }
+    if only == nil || only == "b" { configs.append(("(b) default + falco_rules.yaml", load([RuleSource(name: "falco_rules.yaml", text: falcoRules)]))) }
+    if only == nil || only == "c" { configs.append(("(c) default + 1000 generated", load([RuleSource(name: "generated.yaml", text: generatedRules(1000))]))) }
     var null: [Double] = []
-    for _ in 0..<passes { null.append(runPass(w, engine: nil, seeded: seeded).ns) }
-    let nullNs = median(null)
-    print("null pass (decode + process table): \(String(format: "%.1f", nullNs)) ns/event")
+    if only == nil || only == "null" {
+        for _ in 0..<passes { null.append(runPass(w, engine: nil, seeded: seeded).ns) }
+    }
+    let nullNs = null.isEmpty ? 0 : median(null)
+    if !null.isEmpty { print("null pass (decode + process table): \(String(format: "%.1f", nullNs)) ns/event") }
+    if passes == 0 { configs.removeAll() }
     for (name, rules) in configs {
         let engine = Engine(rules: rules, context: EngineContext(hostname: "bench", bootToEpochNs: w.bootToEpochNs))
         var times: [Double] = []
@@ -170,7 +175,8 @@ case "run":
             alerts = r.alerts
         }
         let m = median(times)
-        print("\(name): \(rules.enabledRules.count) enabled rules: \(String(format: "%.1f", m)) ns/event decode+match (\(String(format: "%.2f", m / nullNs))x null), \(alerts) alerts/pass")
+        let ratio = nullNs > 0 ? String(format: " (%.2fx null)", m / nullNs) : ""
+        print("\(name): \(rules.enabledRules.count) enabled rules: \(String(format: "%.1f", m)) ns/event decode+match\(ratio), \(alerts) alerts/pass")
     }
 default:
     fail("unknown command \(args[1])")
