@@ -80,6 +80,9 @@ final class CompiledMatcher {
     private var childBuffer: UnsafeMutablePointer<Int32>
     private var checkBuffer: UnsafeMutablePointer<Check>
     private var codeBuffer: UnsafeMutablePointer<FieldCode>
+    private var nodeShared: UnsafeMutablePointer<Bool>
+    private var nodeStamp: UnsafeMutablePointer<UInt64>
+    private var nodeResult: UnsafeMutablePointer<Bool>
 
     init(rules: RuleSet) {
         values = .allocate(capacity: 1)
@@ -88,6 +91,9 @@ final class CompiledMatcher {
         childBuffer = .allocate(capacity: 1)
         checkBuffer = .allocate(capacity: 1)
         codeBuffer = .allocate(capacity: 1)
+        nodeShared = .allocate(capacity: 1)
+        nodeStamp = .allocate(capacity: 1)
+        nodeResult = .allocate(capacity: 1)
         for rule in rules.rules {
             if let c = rule.condition, rule.isEnabled { roots.append(lower(c)) } else { roots.append(-1) }
         }
@@ -101,6 +107,10 @@ final class CompiledMatcher {
         childBuffer = Self.buffer(children)
         checkBuffer = Self.buffer(checks)
         codeBuffer = Self.buffer(slotCodes)
+        nodeShared = Self.buffer((0..<nodes.count).map { sharedNodes.contains(Int32($0)) })
+        nodeStamp = Self.buffer(Array(repeating: UInt64(0), count: nodes.count))
+        nodeResult = Self.buffer(Array(repeating: false, count: nodes.count))
+        nodeByCondition = [:]
     }
 
     deinit { freeBuffers() }
@@ -113,6 +123,9 @@ final class CompiledMatcher {
         childBuffer.deallocate()
         checkBuffer.deallocate()
         codeBuffer.deallocate()
+        nodeShared.deallocate()
+        nodeStamp.deallocate()
+        nodeResult.deallocate()
     }
 
     private static func buffer<T>(_ items: [T]) -> UnsafeMutablePointer<T> {
@@ -123,7 +136,22 @@ final class CompiledMatcher {
 
     // MARK: lowering
 
+    /// Identical subtrees (a macro such as `open_write`, expanded into hundreds of rules)
+    /// become one node; a node used more than once remembers its result for the event.
+    private var nodeByCondition: [CompiledCondition: Int32] = [:]
+    private var sharedNodes: Set<Int32> = []
+
     private func lower(_ c: CompiledCondition) -> Int32 {
+        if let existing = nodeByCondition[c] {
+            sharedNodes.insert(existing)
+            return existing
+        }
+        let n = lowerNew(c)
+        nodeByCondition[c] = n
+        return n
+    }
+
+    private func lowerNew(_ c: CompiledCondition) -> Int32 {
         switch c {
         case .constant(let b):
             return add(.constant(b))
@@ -271,6 +299,16 @@ final class CompiledMatcher {
     }
 
     private func eval(_ n: Int32, _ x: FieldExtractor) -> Bool {
+        let i = Int(n)
+        guard nodeShared[i] else { return evalNode(n, x) }
+        if nodeStamp[i] == epoch { return nodeResult[i] }
+        let r = evalNode(n, x)
+        nodeResult[i] = r
+        nodeStamp[i] = epoch
+        return r
+    }
+
+    private func evalNode(_ n: Int32, _ x: FieldExtractor) -> Bool {
         switch nodeBuffer[Int(n)] {
         case .constant(let b): return b
         case .not(let inner): return !eval(inner, x)

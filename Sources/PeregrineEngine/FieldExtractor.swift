@@ -31,12 +31,15 @@ final class FieldExtractor {
         self.processes = processes
         process = processes[event.pid]
         eventType = EventTypeCode.of(event)
+        chain.removeAll(keepingCapacity: true)
+        chainEnded = false
     }
 
     /// Lets go of the process table (so the caller's next mutation of it does not copy).
     func release() {
         processes = ProcessTable(capacity: 0)
         process = nil
+        chain.removeAll(keepingCapacity: true)
     }
 
     /// The same event for the reference evaluator and output rendering.
@@ -152,20 +155,25 @@ final class FieldExtractor {
         }
     }
 
-    /// The process `index` generations up (0: this one), walking the table without
-    /// allocating; stops at the root, at a loop, or after 64 generations.
+    /// Ancestors found so far for this event (`chain[k]` is generation k+1), so that many
+    /// rules asking about parents walk the table once. Reused across events.
+    private var chain: [ProcessInfo] = []
+    private var chainEnded = false
+
+    /// The process `index` generations up (0: this one); the walk stops at the root, at a
+    /// process that is its own parent, or after 64 generations.
     func ancestor(_ index: Int) -> ProcessInfo? {
         if index == 0 { return process }
-        var pid = process?.ppid ?? event.ppid
-        var generation = 1
-        while pid != 0 && generation <= 64 {
-            guard let p = processes[pid] else { return nil }
-            if generation == index { return p }
-            if p.ppid == pid { return nil }
-            pid = p.ppid
-            generation += 1
+        while chain.count < index && !chainEnded {
+            let pid = chain.last?.ppid ?? process?.ppid ?? event.ppid
+            guard pid != 0, chain.count < 64, let p = processes[pid] else {
+                chainEnded = true
+                break
+            }
+            chain.append(p)
+            if p.ppid == pid { chainEnded = true }
         }
-        return nil
+        return index <= chain.count ? chain[index - 1] : nil
     }
 
     var fdName: FastValue {
