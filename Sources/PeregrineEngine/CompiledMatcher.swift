@@ -341,7 +341,12 @@ final class CompiledMatcher {
             return false
         }
         if stamp[s] != epoch {
-            values[s] = x.value(codeBuffer[s], argument: slotArguments[s], field: slots[s].field)
+            // Only fields another layer answers need the resolved field itself; the others
+            // skip copying it (a copy retains everything a field description holds).
+            let code = codeBuffer[s]
+            values[s] = code == .external
+                ? x.value(code, argument: slotArguments[s], field: slots[s].field)
+                : x.value(code, argument: slotArguments[s], field: nil)
             stamp[s] = epoch
         }
         return test(c.test, values[s])

@@ -59,7 +59,7 @@ final class FieldExtractor {
     }
 
     /// The value of a single-valued field (ancestor fields: pass the ancestor index).
-    func value(_ code: FieldCode, argument: FieldArgument?, field: ResolvedField) -> FastValue {
+    func value(_ code: FieldCode, argument: FieldArgument?, field: ResolvedField?) -> FastValue {
         switch code {
         case .evtNum: return .int(Int64(bitPattern: number))
         case .evtTime: return .int(Int64(bitPattern: timeNs))
@@ -134,7 +134,7 @@ final class FieldExtractor {
             guard case .index(let i)? = argument else { return .missing }
             return ancestorValue(code, index: i)
         case .external:
-            guard let extra = context.extraField else { return .missing }
+            guard let extra = context.extraField, let field else { return .missing }
             let fields = EventFields(event: event, number: number, processes: processes, context: context)
             return Self.fast(extra(field, fields))
         }

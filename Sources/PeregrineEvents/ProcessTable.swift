@@ -17,7 +17,7 @@ public struct ProcessTable {
 
     /// Adds or replaces (seeding from /proc, or a snapshot in a capture).
     public mutating func insert(_ info: ProcessInfo) {
-        if entries[info.pid] == nil && entries.count >= capacity {
+        if entries.count >= capacity && entries.index(forKey: info.pid) == nil {
             overflows &+= 1
             return
         }
@@ -72,7 +72,8 @@ public struct ProcessTable {
         case .open, .mount:
             // A process we never saw (started before a capture began, say) still gets an
             // entry from what every record carries.
-            if entries[event.pid] == nil {
+            // index(forKey:), not `entries[pid] == nil`: that copies the whole entry out.
+            if entries.index(forKey: event.pid) == nil {
                 insert(ProcessInfo(pid: event.pid, ppid: event.ppid, name: Self.string(event.comm), uid: event.uid, gid: event.gid))
             }
         }

@@ -88,22 +88,39 @@ func load(_ sources: [RuleSource]) -> RuleSet {
 
 func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
 
-func runPass(_ w: Workload, engine: Engine?, seeded: ProcessTable) -> (ns: Double, alerts: Int) {
+/// Records back to back in one buffer, 8-byte aligned, as they sit in the ring buffer.
+struct RecordStream {
+    var bytes: [UInt8] = []
+    var offsets: [Int] = []
+
+    init(_ records: [[UInt8]]) {
+        for r in records {
+            offsets.append(bytes.count)
+            bytes += r
+            bytes += repeatElement(0, count: (8 - r.count % 8) % 8)
+        }
+        offsets.append(bytes.count)
+    }
+}
+
+func runPass(_ stream: RecordStream, engine: Engine?, seeded: ProcessTable) -> (ns: Double, alerts: Int) {
     var table = seeded
     table.insert(ProcessInfo(pid: UInt32.max, ppid: 0)) // make the copy unique before timing
     table.remove(pid: UInt32.max)
     var decoder = RecordDecoder()
     var alerts = 0
+    let count = stream.offsets.count - 1
     let start = nowNs()
-    for (i, r) in w.records.enumerated() {
-        r.withUnsafeBytes { raw in
-            guard let e = decoder.decode(raw) else { return }
+    stream.bytes.withUnsafeBytes { all in
+        for i in 0..<count {
+            let raw = UnsafeRawBufferPointer(rebasing: all[stream.offsets[i]..<stream.offsets[i + 1]])
+            guard let e = decoder.decode(raw) else { continue }
             if e.kind != .exit { table.apply(e) }
             engine?.process(e, number: UInt64(i + 1), processes: table) { _ in alerts += 1 }
             if e.kind == .exit { table.apply(e) }
         }
     }
-    return (Double(nowNs() - start) / Double(w.records.count), alerts)
+    return (Double(nowNs() - start) / Double(count), alerts)
 }
 
 let args = CommandLine.arguments
@@ -147,6 +164,7 @@ case "run":
     let root = String(#filePath).split(separator: "/").dropLast(3).joined(separator: "/")
     let falcoRules = readFile("/" + root + "/../shared/falco-rules/falco_rules.yaml")
     let w = Workload(path: args[2])
+    let stream = RecordStream(w.records)
     var seeded = ProcessTable()
     for p in w.processes { seeded.insert(p) }
     var mix: [String: Int] = [:]
@@ -160,7 +178,7 @@ case "run":
     if only == nil || only == "c" { configs.append(("(c) default + 1000 generated", load([RuleSource(name: "generated.yaml", text: generatedRules(1000))]))) }
     var null: [Double] = []
     if only == nil || only == "null" {
-        for _ in 0..<passes { null.append(runPass(w, engine: nil, seeded: seeded).ns) }
+        for _ in 0..<passes { null.append(runPass(stream, engine: nil, seeded: seeded).ns) }
     }
     let nullNs = null.isEmpty ? 0 : median(null)
     if !null.isEmpty { print("null pass (decode + process table): \(String(format: "%.1f", nullNs)) ns/event") }
@@ -170,7 +188,7 @@ case "run":
         var times: [Double] = []
         var alerts = 0
         for _ in 0..<passes {
-            let r = runPass(w, engine: engine, seeded: seeded)
+            let r = runPass(stream, engine: engine, seeded: seeded)
             times.append(r.ns)
             alerts = r.alerts
         }
