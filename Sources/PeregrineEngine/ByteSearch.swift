@@ -62,6 +62,7 @@ enum ByteSearch {
 struct ByteSet {
     private var table: [Int32]
     private let strings: [[UInt8]]
+    var members: [[UInt8]] { strings }
     private let mask: Int
 
     init(_ items: [[UInt8]]) {

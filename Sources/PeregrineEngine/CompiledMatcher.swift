@@ -293,6 +293,85 @@ final class CompiledMatcher {
         epoch &+= 1
     }
 
+    // MARK: rule index
+
+    /// The index for a bucket of rules (all of one event type), in load order.
+    func index(for rules: [Int]) -> RuleIndex {
+        var index = RuleIndex()
+        for rule in rules {
+            let root = roots[rule]
+            guard root >= 0, let (check, _) = bestRequiredCheck(root) else {
+                index.addAlways(rule)
+                continue
+            }
+            switch check.test {
+            case .textCompare(.equal, let k): index.addText(rule: rule, slot: check.slot, exact: [texts[Int(k)]])
+            case .textSet(let set): index.addText(rule: rule, slot: check.slot, exact: byteSets[Int(set)].members)
+            case .startsWith(let k): index.addPrefixes(rule: rule, slot: check.slot, prefixes: [texts[Int(k)]])
+            case .pathPrefixes(let l): index.addPrefixes(rule: rule, slot: check.slot, prefixes: textLists[Int(l)])
+            case .intCompare(.equal, let v): index.addInts(rule: rule, slot: check.slot, values: [v])
+            case .intSet(let set): index.addInts(rule: rule, slot: check.slot, values: Array(intSets[Int(set)]))
+            default: index.addAlways(rule)
+            }
+        }
+        return index
+    }
+
+    /// The most selective check that must hold for node `n` to be true, with its rank
+    /// (exact text 4, integers 3, prefixes 2).
+    private func bestRequiredCheck(_ n: Int32) -> (Check, Int)? {
+        switch nodes[Int(n)] {
+        case .and(let first, let count):
+            var best: (Check, Int)?
+            for i in first..<(first + count) {
+                if let c = bestRequiredCheck(children[Int(i)]), c.1 > (best?.1 ?? 0) { best = c }
+            }
+            return best
+        case .check(let c):
+            let check = checks[Int(c)]
+            guard !check.anyAncestor, check.slot >= 0 else { return nil }
+            switch check.test {
+            case .textCompare(.equal, _), .textSet: return (check, 4)
+            case .intCompare(.equal, _), .intSet: return (check, 3)
+            case .startsWith(let k): return texts[Int(k)].isEmpty ? nil : (check, 2)
+            case .pathPrefixes(let l): return textLists[Int(l)].contains(where: \.isEmpty) ? nil : (check, 2)
+            default: return nil
+            }
+        default:
+            return nil
+        }
+    }
+
+    /// The cached value of a field slot for the current event.
+    func value(slot: Int32, _ x: FieldExtractor) -> FastValue {
+        let s = Int(slot)
+        if stamp[s] != epoch {
+            let code = codeBuffer[s]
+            values[s] = code == .external
+                ? x.value(code, argument: slotArguments[s], field: slots[s].field)
+                : x.value(code, argument: slotArguments[s], field: nil)
+            stamp[s] = epoch
+        }
+        return values[s]
+    }
+
+    /// Appends to `out` the rules of `index` that may match this event (unsorted).
+    func candidates(_ index: RuleIndex, _ x: FieldExtractor, into out: inout [Int]) {
+        out.append(contentsOf: index.always)
+        for t in index.texts {
+            _ = value(slot: t.slot, x).withText { b in
+                if !t.exact.isEmpty, let rules = t.exact[ByteSet.hash(b)] { out.append(contentsOf: rules) }
+                for length in t.prefixLengths where length <= b.count {
+                    let key = RuleIndex.prefixKey(UnsafeRawBufferPointer(rebasing: b[0..<length]))
+                    if let rules = t.prefixes[key] { out.append(contentsOf: rules) }
+                }
+            }
+        }
+        for i in index.ints {
+            if case .int(let v) = value(slot: i.slot, x), let rules = i.values[v] { out.append(contentsOf: rules) }
+        }
+    }
+
     func matches(rule index: Int, _ x: FieldExtractor) -> Bool {
         let root = roots[index]
         return root >= 0 && eval(root, x)
@@ -340,16 +419,9 @@ final class CompiledMatcher {
             }
             return false
         }
-        if stamp[s] != epoch {
-            // Only fields another layer answers need the resolved field itself; the others
-            // skip copying it (a copy retains everything a field description holds).
-            let code = codeBuffer[s]
-            values[s] = code == .external
-                ? x.value(code, argument: slotArguments[s], field: slots[s].field)
-                : x.value(code, argument: slotArguments[s], field: nil)
-            stamp[s] = epoch
-        }
-        return test(c.test, values[s])
+        // Only fields another layer answers need the resolved field itself; `value(slot:)`
+        // skips copying it for the others (a copy retains everything a field holds).
+        return test(c.test, value(slot: c.slot, x))
     }
 
     @inline(__always)

@@ -20,6 +20,10 @@ public final class Engine {
     private let matcher: CompiledMatcher
     /// Rule indices per event-type code, in load order.
     private let buckets: [[Int]]
+    /// Per event type, which rules can match which field values (see `RuleIndex`).
+    private let indexes: [RuleIndex]
+    /// Candidate rules of the current event, reused so that selecting them allocates nothing.
+    private var candidates: [Int] = []
     public private(set) var eventsSeen: UInt64 = 0
     public private(set) var alertsRaised: UInt64 = 0
     /// Matches per rule index (names via `rules.rules[i].name`).
@@ -30,7 +34,8 @@ public final class Engine {
         self.context = context
         self.matching = matching
         self.evaluator = evaluator
-        matcher = CompiledMatcher(rules: rules)
+        let matcher = CompiledMatcher(rules: rules)
+        self.matcher = matcher
         var buckets = Array(repeating: [Int](), count: EventTypeCode.names.count)
         for (i, rule) in rules.rules.enumerated() where rule.isEnabled && rule.condition != nil && rule.source == "syscall" {
             for (code, name) in EventTypeCode.names.enumerated() where rule.eventTypes?.contains(name) ?? true {
@@ -38,6 +43,7 @@ public final class Engine {
             }
         }
         self.buckets = buckets
+        indexes = buckets.map { matcher.index(for: $0) }
         matchesByRule = Array(repeating: 0, count: rules.rules.count)
     }
 
@@ -63,7 +69,14 @@ public final class Engine {
         }
         defer { x.release() }
         matcher.begin()
-        for index in buckets[code.index] {
+        candidates.removeAll(keepingCapacity: true)
+        switch evaluator {
+        case .compiled: matcher.candidates(indexes[code.index], x, into: &candidates)
+        case .reference: candidates.append(contentsOf: buckets[code.index])
+        }
+        // Rule order decides alert order and what `rule_matching: first` keeps.
+        if candidates.count > 1 { candidates.sort() }
+        for index in candidates {
             let matched: Bool
             switch evaluator {
             case .compiled: matched = matcher.matches(rule: index, x)

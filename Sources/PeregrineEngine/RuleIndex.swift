@@ -1,0 +1,72 @@
+/// Picks, per event, the rules that can possibly match, so that a thousand rules of the same
+/// shape do not each get evaluated.
+///
+/// For every rule, a conjunct that must hold for the rule to match (a top-level `and` member,
+/// through nested `and`s and shared macros) is looked for: an exact text value or set of
+/// values, a text prefix (`startswith`, `pmatch`), an integer or set of integers, on a plain
+/// single-valued field. The rule is then filed under that field and value(s); rules without
+/// such a conjunct are always candidates. Per event, each indexed field is extracted once
+/// (through the matcher's field cache) and looked up; the candidates are then evaluated in
+/// full, in rule order. The index only ever adds candidates (hash collisions, prefixes that
+/// are not whole path components): it never decides a match.
+struct RuleIndex {
+    struct TextIndex {
+        var slot: Int32
+        /// hash(value) → rule indices
+        var exact: [Int: [Int]] = [:]
+        /// Distinct prefix lengths, and hash(length, prefix) → rule indices.
+        var prefixLengths: [Int] = []
+        var prefixes: [Int: [Int]] = [:]
+    }
+
+    struct IntIndex {
+        var slot: Int32
+        var values: [Int64: [Int]] = [:]
+    }
+
+    var always: [Int] = []
+    var texts: [TextIndex] = []
+    var ints: [IntIndex] = []
+
+    var isEmpty: Bool { always.isEmpty && texts.isEmpty && ints.isEmpty }
+
+    static func prefixKey(_ b: UnsafeRawBufferPointer) -> Int {
+        ByteSet.hash(b) &* 31 &+ b.count
+    }
+
+    mutating func addAlways(_ rule: Int) { always.append(rule) }
+
+    mutating func addText(rule: Int, slot: Int32, exact values: [[UInt8]]) {
+        let i = textIndex(slot)
+        for v in values {
+            let h = v.withUnsafeBytes { ByteSet.hash($0) }
+            texts[i].exact[h, default: []].append(rule)
+        }
+    }
+
+    mutating func addPrefixes(rule: Int, slot: Int32, prefixes: [[UInt8]]) {
+        let i = textIndex(slot)
+        for p in prefixes {
+            if !texts[i].prefixLengths.contains(p.count) { texts[i].prefixLengths.append(p.count) }
+            let key = p.withUnsafeBytes { Self.prefixKey($0) }
+            texts[i].prefixes[key, default: []].append(rule)
+        }
+    }
+
+    mutating func addInts(rule: Int, slot: Int32, values: [Int64]) {
+        let i: Int
+        if let existing = ints.firstIndex(where: { $0.slot == slot }) {
+            i = existing
+        } else {
+            ints.append(IntIndex(slot: slot))
+            i = ints.count - 1
+        }
+        for v in values { ints[i].values[v, default: []].append(rule) }
+    }
+
+    private mutating func textIndex(_ slot: Int32) -> Int {
+        if let i = texts.firstIndex(where: { $0.slot == slot }) { return i }
+        texts.append(TextIndex(slot: slot))
+        return texts.count - 1
+    }
+}
