@@ -296,49 +296,71 @@ final class CompiledMatcher {
     // MARK: rule index
 
     /// The index for a bucket of rules (all of one event type), in load order.
+    ///
+    /// Each rule is filed under the keys of one necessary condition, chosen to be the rarest:
+    /// a key many rules share (`fd.typechar = f` from a macro) selects nothing, so keys are
+    /// weighed by how many rules of the bucket could use them.
     func index(for rules: [Int]) -> RuleIndex {
-        var index = RuleIndex()
+        var options: [Int: [[RuleIndex.Key]]] = [:]
+        var frequency: [RuleIndex.Key: Int] = [:]
         for rule in rules {
             let root = roots[rule]
-            guard root >= 0, let (check, _) = bestRequiredCheck(root) else {
+            guard root >= 0 else { continue }
+            let found = requiredKeySets(root)
+            options[rule] = found
+            for keys in found { for k in Set(keys) { frequency[k, default: 0] += 1 } }
+        }
+        var index = RuleIndex()
+        for rule in rules {
+            // The set whose keys, together, select the fewest rules.
+            let best = options[rule]?.min { a, b in
+                a.reduce(0) { $0 + frequency[$1, default: 0] } < b.reduce(0) { $0 + frequency[$1, default: 0] }
+            }
+            guard let keys = best, !keys.isEmpty,
+                  keys.reduce(0, { $0 + frequency[$1, default: 0] }) < max(rules.count / 2, 2) || rules.count < 4 else {
                 index.addAlways(rule)
                 continue
             }
-            switch check.test {
-            case .textCompare(.equal, let k): index.addText(rule: rule, slot: check.slot, exact: [texts[Int(k)]])
-            case .textSet(let set): index.addText(rule: rule, slot: check.slot, exact: byteSets[Int(set)].members)
-            case .startsWith(let k): index.addPrefixes(rule: rule, slot: check.slot, prefixes: [texts[Int(k)]])
-            case .pathPrefixes(let l): index.addPrefixes(rule: rule, slot: check.slot, prefixes: textLists[Int(l)])
-            case .intCompare(.equal, let v): index.addInts(rule: rule, slot: check.slot, values: [v])
-            case .intSet(let set): index.addInts(rule: rule, slot: check.slot, values: Array(intSets[Int(set)]))
-            default: index.addAlways(rule)
-            }
+            for k in keys { index.add(rule: rule, key: k) }
         }
         return index
     }
 
-    /// The most selective check that must hold for node `n` to be true, with its rank
-    /// (exact text 4, integers 3, prefixes 2).
-    private func bestRequiredCheck(_ n: Int32) -> (Check, Int)? {
+    /// Alternative key sets for node `n`: the node can only be true if the event matches at
+    /// least one key of a set. An `and` offers its members' sets; an `or` offers one set
+    /// that unites one set of each member (all members must be indexable).
+    private func requiredKeySets(_ n: Int32) -> [[RuleIndex.Key]] {
         switch nodes[Int(n)] {
         case .and(let first, let count):
-            var best: (Check, Int)?
+            var out: [[RuleIndex.Key]] = []
+            for i in first..<(first + count) { out += requiredKeySets(children[Int(i)]) }
+            return out
+        case .or(let first, let count):
+            var union: [RuleIndex.Key] = []
             for i in first..<(first + count) {
-                if let c = bestRequiredCheck(children[Int(i)]), c.1 > (best?.1 ?? 0) { best = c }
+                // The smallest alternative of each member.
+                guard let member = requiredKeySets(children[Int(i)]).min(by: { $0.count < $1.count }) else { return [] }
+                union += member
             }
-            return best
+            return union.isEmpty ? [] : [union]
         case .check(let c):
             let check = checks[Int(c)]
-            guard !check.anyAncestor, check.slot >= 0 else { return nil }
+            guard !check.anyAncestor, check.slot >= 0 else { return [] }
+            let slot = check.slot
             switch check.test {
-            case .textCompare(.equal, _), .textSet: return (check, 4)
-            case .intCompare(.equal, _), .intSet: return (check, 3)
-            case .startsWith(let k): return texts[Int(k)].isEmpty ? nil : (check, 2)
-            case .pathPrefixes(let l): return textLists[Int(l)].contains(where: \.isEmpty) ? nil : (check, 2)
-            default: return nil
+            case .textCompare(.equal, let k): return [[.exact(slot, texts[Int(k)])]]
+            case .textSet(let set): return [byteSets[Int(set)].members.map { .exact(slot, $0) }]
+            case .startsWith(let k): return texts[Int(k)].isEmpty ? [] : [[.prefix(slot, texts[Int(k)])]]
+            case .endsWith(let k): return texts[Int(k)].isEmpty ? [] : [[.suffix(slot, texts[Int(k)])]]
+            case .pathPrefixes(let l):
+                let list = textLists[Int(l)]
+                return list.contains(where: \.isEmpty) ? [] : [list.map { .prefix(slot, $0) }]
+            case .intCompare(.equal, let v): return [[.int(slot, v)]]
+            case .intSet(let set): return [intSets[Int(set)].sorted().map { .int(slot, $0) }]
+            default: return []
             }
         default:
-            return nil
+            return []
         }
     }
 
@@ -364,6 +386,10 @@ final class CompiledMatcher {
                 for length in t.prefixLengths where length <= b.count {
                     let key = RuleIndex.prefixKey(UnsafeRawBufferPointer(rebasing: b[0..<length]))
                     if let rules = t.prefixes[key] { out.append(contentsOf: rules) }
+                }
+                for length in t.suffixLengths where length <= b.count {
+                    let key = RuleIndex.prefixKey(UnsafeRawBufferPointer(rebasing: b[(b.count - length)...]))
+                    if let rules = t.suffixes[key] { out.append(contentsOf: rules) }
                 }
             }
         }

@@ -74,9 +74,13 @@ public final class Engine {
         case .compiled: matcher.candidates(indexes[code.index], x, into: &candidates)
         case .reference: candidates.append(contentsOf: buckets[code.index])
         }
-        // Rule order decides alert order and what `rule_matching: first` keeps.
+        // Rule order decides alert order and what `rule_matching: first` keeps. A rule filed
+        // under several keys of one value (an `or`) may come twice.
         if candidates.count > 1 { candidates.sort() }
+        var previous = -1
         for index in candidates {
+            if index == previous { continue }
+            previous = index
             let matched: Bool
             switch evaluator {
             case .compiled: matched = matcher.matches(rule: index, x)

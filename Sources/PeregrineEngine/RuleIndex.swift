@@ -17,6 +17,17 @@ struct RuleIndex {
         /// Distinct prefix lengths, and hash(length, prefix) → rule indices.
         var prefixLengths: [Int] = []
         var prefixes: [Int: [Int]] = [:]
+        /// The same for suffixes (`endswith`).
+        var suffixLengths: [Int] = []
+        var suffixes: [Int: [Int]] = [:]
+    }
+
+    /// One way a rule can be found: a field slot and a key of some kind.
+    enum Key: Hashable {
+        case exact(Int32, [UInt8])
+        case prefix(Int32, [UInt8])
+        case suffix(Int32, [UInt8])
+        case int(Int32, Int64)
     }
 
     struct IntIndex {
@@ -50,6 +61,19 @@ struct RuleIndex {
             if !texts[i].prefixLengths.contains(p.count) { texts[i].prefixLengths.append(p.count) }
             let key = p.withUnsafeBytes { Self.prefixKey($0) }
             texts[i].prefixes[key, default: []].append(rule)
+        }
+    }
+
+    mutating func add(rule: Int, key: Key) {
+        switch key {
+        case .exact(let slot, let v): addText(rule: rule, slot: slot, exact: [v])
+        case .prefix(let slot, let p): addPrefixes(rule: rule, slot: slot, prefixes: [p])
+        case .int(let slot, let v): addInts(rule: rule, slot: slot, values: [v])
+        case .suffix(let slot, let p):
+            let i = textIndex(slot)
+            if !texts[i].suffixLengths.contains(p.count) { texts[i].suffixLengths.append(p.count) }
+            let k = p.withUnsafeBytes { Self.prefixKey($0) }
+            if !(texts[i].suffixes[k]?.last == rule) { texts[i].suffixes[k, default: []].append(rule) }
         }
     }
 
