@@ -316,8 +316,7 @@ final class CompiledMatcher {
             let best = options[rule]?.min { a, b in
                 a.reduce(0) { $0 + frequency[$1, default: 0] } < b.reduce(0) { $0 + frequency[$1, default: 0] }
             }
-            guard let keys = best, !keys.isEmpty,
-                  keys.reduce(0, { $0 + frequency[$1, default: 0] }) < max(rules.count / 2, 2) || rules.count < 4 else {
+            guard let keys = best, !keys.isEmpty else {
                 index.addAlways(rule)
                 continue
             }
@@ -345,7 +344,7 @@ final class CompiledMatcher {
             return union.isEmpty ? [] : [union]
         case .check(let c):
             let check = checks[Int(c)]
-            guard !check.anyAncestor, check.slot >= 0 else { return [] }
+            guard !check.anyAncestor, check.slot >= 0, !Self.fewValues(codeBuffer[Int(check.slot)]) else { return [] }
             let slot = check.slot
             switch check.test {
             case .textCompare(.equal, let k): return [[.exact(slot, texts[Int(k)])]]
@@ -361,6 +360,19 @@ final class CompiledMatcher {
             }
         default:
             return []
+        }
+    }
+
+    /// Fields with a handful of values across all events (`fd.typechar = f` holds for almost
+    /// every open): filing rules under them would select nearly every event.
+    static func fewValues(_ code: FieldCode) -> Bool {
+        switch code {
+        case .fdTypeChar, .fdType, .evtDir, .evtSource, .evtHostname, .evtCategory, .evtRes, .threadIsMain,
+             .containerID, .userUid, .groupGid, .evtIsOpenRead, .evtIsOpenWrite, .evtIsOpenCreate, .evtIsOpenExec,
+             .evtFailed, .procIsSidLeader:
+            return true
+        default:
+            return false
         }
     }
 
