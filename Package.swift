@@ -9,6 +9,7 @@ import PackageDescription
 //   PeregrineCapture  capture files: our block format and Falco/sysdig .scap (zlib only).
 //   CLibbpf / CPeregrineProbe / PeregrineProbe
 //                     the only code that touches libbpf and the kernel.
+//   PeregrineRuleTest rule unit tests: YAML cases of events -> records -> Engine -> expected alerts.
 //   peregrine         thin CLI over the libraries.
 let package = Package(
     name: "Peregrine",
@@ -30,10 +31,11 @@ let package = Package(
         .target(name: "PeregrineRules", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "PeregrineEngine", dependencies: ["PeregrineEvents", "PeregrineRules"]),
         .target(name: "PeregrineProbe", dependencies: ["CPeregrineProbe", "PeregrineWire", "PeregrineEvents"]),
+        .target(name: "PeregrineRuleTest", dependencies: ["PeregrineEngine", "PeregrineEvents", "PeregrineRules", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "peregrine",
             dependencies: [
-                "PeregrineEvents", "PeregrineProbe", "PeregrineRules", "PeregrineCapture", "PeregrineEngine",
+                "PeregrineEvents", "PeregrineProbe", "PeregrineRules", "PeregrineCapture", "PeregrineEngine", "PeregrineRuleTest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -44,6 +46,7 @@ let package = Package(
         .testTarget(name: "PeregrineRulesTests", dependencies: ["PeregrineRules"]),
         .testTarget(name: "PeregrineEngineTests", dependencies: ["PeregrineEngine", "PeregrineEvents", "PeregrineRules"]),
         .testTarget(name: "PeregrineCaptureTests", dependencies: ["PeregrineCapture", "PeregrineEvents"]),
+        .testTarget(name: "PeregrineRuleTestTests", dependencies: ["PeregrineRuleTest", "PeregrineRules"]),
     ]
 )
 
