@@ -52,7 +52,7 @@ import Testing
         """)
         #expect(r.problems.isEmpty, "\(r.problems)")
         #expect(r.cases.map(\.passed) == [true, false, true, true], "\(r.cases.map(\.failures))")
-        #expect(r.cases[1].failures == ["unexpected: 'Python reads a model' fired 1 time"])
+        #expect(r.cases.dropFirst().first?.failures == ["unexpected: 'Python reads a model' fired 1 time"])
         #expect(RuleTestReport.text([r]).contains("4 cases in 1 files: 3 passed, 1 failed"))
         #expect(RuleTestReport.junit([r]).contains("<failure message=\"unexpected: &apos;Python reads a model&apos; fired 1 time\"") ||
                 RuleTestReport.junit([r]).contains("<failure message=\"unexpected: 'Python reads a model' fired 1 time\""))
