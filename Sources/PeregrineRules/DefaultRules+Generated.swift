@@ -203,13 +203,19 @@ extension DefaultRules {
   condition: spawned_process and evt.res = SUCCESS
 
 # A Python interpreter: by the loaded executable's file name (python, python3.11, a venv's
-# python, the interpreter behind a launcher script), or by name. pypy counts too.
+# python, the interpreter behind a launcher script), or by name. pypy counts too. A version
+# manager's shim (pyenv: a shell script named python3, run by env or a shell) is not the
+# interpreter: it execs the real one with the same arguments, which is seen then, so the shim
+# itself is left out rather than reported twice.
+- list: shim_interpreters
+  items: [env, bash, sh, dash, zsh]
+
 - macro: python_process
   condition: >
     basename(proc.exepath) startswith python
     or basename(proc.exepath) startswith pypy
-    or proc.name startswith python
-    or proc.name in (python_binaries)
+    or ((proc.name startswith python or proc.name in (python_binaries))
+        and not basename(proc.exepath) in (shim_interpreters))
 
 # Programs that serve or run models (their own names; most are Python launchers that the
 # python_process check also recognises through their interpreter).
@@ -266,6 +272,13 @@ extension DefaultRules {
     or fd.name endswith .pth or fd.name endswith .ckpt or fd.name endswith .bin
     or fd.name endswith .joblib or fd.name endswith .sav or fd.name endswith .dill
     or fd.name endswith .pkl.gz or fd.name endswith .pt.gz
+
+# Python's site module reads every *.pth file directly in a site directory at start-up: those
+# are path configuration files, not PyTorch weights.
+- macro: python_path_config_file
+  condition: >
+    fd.name endswith .pth
+    and (fd.directory endswith /site-packages or fd.directory endswith /dist-packages)
 
 # Directories whose model files were verified before they got there (scanned, signed). Empty
 # by default; extend with `override: {items: append}`.
@@ -402,11 +415,13 @@ extension DefaultRules {
     .ckpt, .bin, .joblib, ...) for reading, whatever its command line says: torch.load, joblib and
     pickle all read the file this way, and unpickling runs code the file embeds. The path is the
     file the kernel actually opened, so relative paths, `..`, symlinks and dirfd-relative opens
-    resolve to the real name. Safe formats (.safetensors, .onnx, .gguf) are not reported; files
-    under trusted_model_dirs (verified before they arrived) are not reported either.
+    resolve to the real name. Safe formats (.safetensors, .onnx, .gguf) are not reported, nor are
+    the .pth path files every interpreter reads from its site-packages at start-up, nor files
+    under trusted_model_dirs (verified before they arrived).
   condition: >
     evt.type in (open, openat, openat2) and evt.is_open_read = true and fd.num >= 0
     and python_process and pickle_format_file
+    and not python_path_config_file
     and not fd.name pmatch (trusted_model_dirs)
   output: >
     Pickle-format model file opened by Python (file=%fd.name command=%proc.cmdline exe=%proc.exepath
