@@ -420,7 +420,7 @@ extension DefaultRules {
     under trusted_model_dirs (verified before they arrived).
   condition: >
     evt.type in (open, openat, openat2) and evt.is_open_read = true and fd.num >= 0
-    and python_process and pickle_format_file
+    and pickle_format_file and python_process
     and not python_path_config_file
     and not fd.name pmatch (trusted_model_dirs)
   output: >
