@@ -163,6 +163,15 @@ struct CaseBuilder {
         return (short, Self.cgroup(forContainer: full))
     }
 
+    /// A capture's initial processes and records, ahead of the written events.
+    mutating func replay(_ capture: RuleTestRunner.Capture) {
+        for p in capture.processes {
+            steps.append(.seed(p))
+            known[p.pid] = p
+        }
+        for r in capture.records { steps.append(.record(r, line: 0)) }
+    }
+
     mutating func add(_ e: TestEvent) {
         guard let type = e.text("evt.type") else { return }
         let kind: EventKind

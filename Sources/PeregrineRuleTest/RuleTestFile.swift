@@ -23,6 +23,9 @@ import Yams
 //       expect:                            # every alert must be listed here (exclusive: false relaxes)
 //         - {rule: Pickle Model File Opened by Python, priority: Warning, count: 1, output: file=/models/m.pt}
 //       absent: [Shell Spawned in Container]
+//     - name: replayed
+//       capture: captures/attack.scap        # optional: its records run before the events
+//       expect: [...]
 
 /// A problem in a test file itself (not a failed case).
 public struct TestFileProblem: Sendable, CustomStringConvertible, Equatable {
@@ -92,6 +95,8 @@ public struct TestCase: Sendable {
     public var absent: [Located<String>]
     /// Alerts of rules not in `expect` fail the case.
     public var exclusive: Bool
+    /// A capture file (path relative to the test file) replayed before `events`.
+    public var capture: Located<String>?
 }
 
 public struct RuleTestFile: Sendable {
@@ -117,7 +122,7 @@ public struct RuleTestFile: Sendable {
         (name.hasPrefix("container.") || name.hasPrefix("k8s.")) && name != "container.full_id"
     }
 
-    static let caseKeys: Set<String> = ["name", "events", "expect", "absent", "exclusive", "desc"]
+    static let caseKeys: Set<String> = ["name", "events", "capture", "expect", "absent", "exclusive", "desc"]
     static let expectKeys: Set<String> = ["rule", "count", "priority", "output", "output_fields"]
 
     /// Parses a test file; problems are every mistake found, with positions.
@@ -218,7 +223,7 @@ public struct RuleTestFile: Sendable {
 
         mutating func testCase(_ node: Node) -> TestCase? {
             guard let map = node.mapping else { problem("a case must be a mapping with 'name', 'events' and 'expect'", node); return nil }
-            var tc = TestCase(name: "", line: node.mark?.line ?? 1, events: [], expect: [], absent: [], exclusive: true)
+            var tc = TestCase(name: "", line: node.mark?.line ?? 1, events: [], expect: [], absent: [], exclusive: true, capture: nil)
             var sawEvents = false
             for (k, v) in map {
                 let key = k.string ?? ""
@@ -235,6 +240,9 @@ public struct RuleTestFile: Sendable {
                     for e in seq { if let x = expectation(e) { tc.expect.append(x) } }
                 case "absent":
                     tc.absent = strings(v, "absent")
+                case "capture":
+                    guard let path = v.scalar?.string, !path.isEmpty else { problem("'capture' names one capture file", v); continue }
+                    tc.capture = Located(value: path, line: v.mark?.line ?? 1, column: v.mark?.column ?? 1)
                 case "exclusive":
                     switch v.scalar?.string {
                     case "true"?: tc.exclusive = true
@@ -246,7 +254,7 @@ public struct RuleTestFile: Sendable {
                 }
             }
             if tc.name.isEmpty { problem("a case needs a 'name'", node) }
-            if !sawEvents { problem("case '\(tc.name)' has no 'events'", node) }
+            if !sawEvents && tc.capture == nil { problem("case '\(tc.name)' has no 'events' (or 'capture')", node) }
             return tc
         }
 

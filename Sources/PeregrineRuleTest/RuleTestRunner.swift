@@ -29,9 +29,22 @@ public struct FileResult: Sendable {
 public struct RuleTestRunner {
     /// Reads a rule file; nil when it cannot be read.
     public var readFile: (String) -> String?
+    /// Reads a capture file into its initial processes and its records (wire layout); throws
+    /// with a message when it cannot. Nil: cases may not name captures.
+    public var readCapture: ((String) throws -> Capture)?
 
-    public init(readFile: @escaping (String) -> String?) {
+    public struct Capture: Sendable {
+        public var processes: [ProcessInfo]
+        public var records: [[UInt8]]
+        public init(processes: [ProcessInfo], records: [[UInt8]]) {
+            self.processes = processes
+            self.records = records
+        }
+    }
+
+    public init(readFile: @escaping (String) -> String?, readCapture: ((String) throws -> Capture)? = nil) {
         self.readFile = readFile
+        self.readCapture = readCapture
     }
 
     /// `path` relative to the directory of `file` (absolute paths stay).
@@ -89,6 +102,16 @@ public struct RuleTestRunner {
         var built: [(TestCase, CaseBuilder)] = []
         for c in testFile.cases {
             var b = CaseBuilder(file: testFile)
+            if let capture = c.capture {
+                let path = Self.resolve(capture.value, relativeTo: name)
+                do {
+                    guard let readCapture else { throw CaptureUnsupported() }
+                    b.replay(try readCapture(path))
+                } catch {
+                    problems.append(TestFileProblem(file: name, line: capture.line, column: capture.column,
+                                                    message: "cannot replay capture '\(path)': \(error)"))
+                }
+            }
             for e in c.events { b.add(e) }
             problems += b.problems
             built.append((c, b))
@@ -124,7 +147,8 @@ public struct RuleTestRunner {
                 number += 1
                 bytes.withUnsafeBytes { raw in
                     guard let event = decoder.decode(raw) else {
-                        failures.append("the event at line \(line) did not decode (a bug in the test runner)")
+                        // A damaged record in a capture is skipped, as replay does.
+                        if line > 0 { failures.append("the event at line \(line) did not decode (a bug in the test runner)") }
                         return
                     }
                     if event.kind != .exit { table.apply(event) }
@@ -186,6 +210,10 @@ public struct RuleTestRunner {
         }
         return CaseResult(name: c.name, line: c.line, failures: failures, alerts: alerts, expected: expectedText)
     }
+}
+
+struct CaptureUnsupported: Error, CustomStringConvertible {
+    var description: String { "this runner reads no capture files" }
 }
 
 /// Edit distance, for "did you mean".

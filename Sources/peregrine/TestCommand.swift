@@ -7,7 +7,7 @@ struct TestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "test",
         abstract: "Run rule test files: events written with Falco fields, the alerts they must and must not raise.",
-        discussion: "PATH is a test file or a folder (its *.yaml and *.yml files, sorted); the default is rules/tests. Each case's events are built into kernel records and run through the real engine. Exit 1 if a case fails or a file has mistakes."
+        discussion: "PATH is a test file or a folder (its *.yaml and *.yml files, sorted); the default is rules/tests. Each case's events are built into kernel records and run through the real engine, after the records of its capture file (Peregrine capture or .scap) when it names one. Exit 1 if a case fails or a file has mistakes."
     )
 
     @Argument(help: "Test files or folders.")
@@ -26,6 +26,15 @@ struct TestCommand: ParsableCommand {
         let files = try Self.testFiles(paths.isEmpty ? ["rules/tests"] : paths)
         let runner = RuleTestRunner(readFile: { path in
             FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
+        }, readCapture: { path in
+            // The same reader as `peregrine replay`: Peregrine captures and .scap files.
+            var capture = RuleTestRunner.Capture(processes: [], records: [])
+            _ = try ReplaySource(path: path).read(
+                start: { _ in },
+                processes: { capture.processes += $0 },
+                record: { _, bytes in capture.records.append(Array(bytes)) }
+            )
+            return capture
         })
         var results: [FileResult] = []
         for file in files {

@@ -1,3 +1,4 @@
+import PeregrineEvents
 import PeregrineRules
 import Testing
 
@@ -94,6 +95,48 @@ import Testing
         #expect(p?.line == line && p?.column == column, "\(r.problems)")
         #expect(p?.message.hasPrefix(message) == true, "\(r.problems)")
         #expect(p?.file == "dir/t.yaml")
+    }
+
+    /// A case may replay a capture (records as the probe wrote them) before its own events.
+    @Test func captureRecordsRunBeforeTheEvents() throws {
+        // The capture's records: built by the runner itself from one event, as a file would hold them.
+        var b = CaseBuilder(file: RuleTestFile(name: "x", rules: [], containers: [:], cases: []))
+        b.add(TestEvent(fields: ["evt.type": Located(value: .text("openat"), line: 1, column: 1),
+                                 "proc.name": Located(value: .text("python3"), line: 1, column: 1),
+                                 "fd.name": Located(value: .text("/m/c.pt"), line: 1, column: 1)], line: 1))
+        var records: [[UInt8]] = []
+        var processes: [PeregrineEvents.ProcessInfo] = []
+        for step in b.steps {
+            switch step {
+            case .seed(let p): processes.append(p)
+            case .record(let r, _): records.append(r)
+            }
+        }
+        var asked: [String] = []
+        let runner = RuleTestRunner(readFile: { $0 == "dir/r.yaml" ? Self.rules : nil }, readCapture: { path in
+            asked.append(path)
+            guard path == "dir/caps/one.pgcap" else { throw CaptureUnsupported() }
+            return RuleTestRunner.Capture(processes: processes, records: records + [[1, 2, 3]])
+        })
+        let r = runner.run(file: "dir/t.yaml", text: """
+        rules: [r.yaml]
+        cases:
+          - name: from a capture
+            capture: caps/one.pgcap
+            expect:
+              - {rule: Python reads a model, count: 1, output: file=/m/c.pt}
+          - name: capture and events
+            capture: caps/one.pgcap
+            events:
+              - {evt.type: openat, proc.name: python3, fd.name: /m/d.pt}
+            expect:
+              - {rule: Python reads a model, count: 2}
+        """)
+        #expect(r.problems.isEmpty, "\(r.problems)")
+        #expect(r.cases.map(\.passed) == [true, true], "\(r.cases.map(\.failures))")
+        #expect(asked == ["dir/caps/one.pgcap", "dir/caps/one.pgcap"])
+        let bad = runner.run(file: "dir/t.yaml", text: "rules: [r.yaml]\ncases:\n  - name: a\n    capture: nope.scap\n")
+        #expect(bad.problems.first?.line == 4 && bad.problems.first?.message.hasPrefix("cannot replay capture 'dir/nope.scap'") == true, "\(bad.problems)")
     }
 
     @Test func commandLineWords() {
