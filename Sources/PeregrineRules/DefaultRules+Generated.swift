@@ -333,13 +333,19 @@ extension DefaultRules {
 - list: host_exposing_fs_types
   items: [proc, cgroup, cgroup2, sysfs, devtmpfs, debugfs, tracefs, securityfs, bpf, configfs]
 
+# Sources under which a container sees the host: /proc/<pid>/root (with hostPID), /sys, the
+# usual hostPath mount points, runtime and kubelet state and sockets; block devices (the host's
+# disks); and the root itself (binding / or open_tree of it is how mount-API escapes start).
+- list: host_view_paths
+  items: [/proc, /sys, /host, /rootfs, /var/lib/kubelet, /var/lib/containerd, /run/containerd,
+          /var/run/containerd, /var/run/docker.sock, /run/docker.sock, /var/lib/docker]
+
 - macro: host_exposing_mount
   condition: >
     evt.arg.type in (host_exposing_fs_types)
     or evt.arg.dev startswith /dev/
-    or evt.arg.dev startswith /proc/
-    or evt.arg.dev startswith /sys/
-    or evt.arg.dev pmatch (/, /etc, /root, /var/lib/kubelet, /var/run, /run, /var/lib/containerd)
+    or evt.arg.dev pmatch (host_view_paths)
+    or evt.arg.dev = /
 
 # Temporary, world-writable places a dropped payload lands in, and anonymous memory files.
 - macro: exe_in_temp_location
