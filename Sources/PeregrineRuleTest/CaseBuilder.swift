@@ -226,7 +226,6 @@ struct CaseBuilder {
             info.ppid = parentDescribed ? allocatePid() : 1
         }
         if parentDescribed {
-            var childPid = pid
             var parentPid = info.ppid
             for (i, ancestorName) in (chain.isEmpty ? [""] : chain).enumerated() {
                 var a = known[parentPid] ?? ProcessInfo(pid: parentPid, ppid: 0)
@@ -243,8 +242,6 @@ struct CaseBuilder {
                 a.ppid = i + 1 < chain.count ? allocatePid() : 1
                 known[parentPid] = a
                 steps.append(.seed(a))
-                _ = childPid
-                childPid = parentPid
                 parentPid = a.ppid
             }
         }
