@@ -423,7 +423,9 @@ extension DefaultRules {
     file the kernel actually opened, so relative paths, `..`, symlinks and dirfd-relative opens
     resolve to the real name. Safe formats (.safetensors, .onnx, .gguf) are not reported, nor are
     the .pth path files every interpreter reads from its site-packages at start-up, nor files
-    under trusted_model_dirs (verified before they arrived).
+    under trusted_model_dirs (verified before they arrived). An interpreter copied under a
+    name that says nothing is not Python to this rule; in a container the copy is caught by
+    the temporary-location and ML write rules.
   condition: >
     evt.type in (open, openat, openat2) and evt.is_open_read = true and fd.num >= 0
     and pickle_format_file and python_process
