@@ -9,6 +9,7 @@ import PackageDescription
 //   PeregrineCapture  capture files: our block format and Falco/sysdig .scap (zlib only).
 //   CLibbpf / CPeregrineProbe / PeregrineProbe
 //                     the only code that touches libbpf and the kernel.
+//   PeregrineRuleTest rule unit tests: YAML cases of events -> records -> Engine -> expected alerts.
 //   peregrine         thin CLI over the libraries.
 let package = Package(
     name: "Peregrine",
@@ -36,10 +37,11 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
         ),
         .target(name: "PeregrineProbe", dependencies: ["CPeregrineProbe", "PeregrineWire", "PeregrineEvents"]),
+        .target(name: "PeregrineRuleTest", dependencies: ["PeregrineEngine", "PeregrineEvents", "PeregrineRules", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "peregrine",
             dependencies: [
-                "PeregrineEvents", "PeregrineProbe", "PeregrineRules", "PeregrineCapture", "PeregrineEngine",
+                "PeregrineEvents", "PeregrineProbe", "PeregrineRules", "PeregrineCapture", "PeregrineEngine", "PeregrineRuleTest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -50,6 +52,7 @@ let package = Package(
         .testTarget(name: "PeregrineRulesTests", dependencies: ["PeregrineRules"]),
         .testTarget(name: "PeregrineEngineTests", dependencies: ["PeregrineEngine", "PeregrineEvents", "PeregrineRules"]),
         .testTarget(name: "PeregrineCaptureTests", dependencies: ["PeregrineCapture", "PeregrineEvents"]),
+        .testTarget(name: "PeregrineRuleTestTests", dependencies: ["PeregrineRuleTest", "PeregrineRules", "PeregrineEvents"]),
     ]
 )
 

@@ -7,7 +7,7 @@ extension DefaultRules {
 #
 # Names and meanings follow Falco's standard set so that existing rule files (for example a
 # user's ML rules that say `spawned_process and container`) load on top of these unchanged.
-# The wording and layout here are Peregrine's own. Detection rules for GPU/ML nodes come later.
+# The wording and layout here are Peregrine's own. The GPU/ML detection rules follow at the end.
 
 - required_engine_version: 0.57.0
 
@@ -180,6 +180,400 @@ extension DefaultRules {
 
 - macro: trusted_privileged_container
   condition: container.image.repository in (trusted_privileged_images)
+
+# =============================================================================================
+# GPU / ML node detection rules
+# =============================================================================================
+#
+# Identity checks lean on what the kernel resolved, not on what a process says about itself:
+#   - proc.exepath is the executable the kernel loaded (symlinks, relative paths, execveat and
+#     fexecve resolved), so `exec -a innocent bash` and `ln -s /bin/bash /tmp/x` still read as
+#     bash; proc.name (the comm) and argv[0] are set by the caller and only back the path up.
+#   - fd.name of a successful open is the kernel's path of the file opened (`..`, symlinks,
+#     dirfd, openat2 resolved); fd.nameraw is what the caller typed and is never used here.
+#   - A shebang script's exepath is its interpreter, so `gunicorn`, `uvicorn`, `torchrun` and
+#     any renamed launcher script read as Python.
+
+# ---------------------------------------------------------------------------------------------
+# Building blocks
+# ---------------------------------------------------------------------------------------------
+
+# A program image was replaced successfully (the process fields describe the new image).
+- macro: exec_succeeded
+  condition: spawned_process and evt.res = SUCCESS
+
+# A Python interpreter: by the loaded executable's file name (python, python3.11, a venv's
+# python, the interpreter behind a launcher script), or by name. pypy counts too. A version
+# manager's shim (pyenv: a shell script named python3, run by env or a shell) is not the
+# interpreter: it execs the real one with the same arguments, which is seen then, so the shim
+# itself is left out rather than reported twice.
+- list: shim_interpreters
+  items: [env, bash, sh, dash, zsh]
+
+- macro: python_process
+  condition: >
+    basename(proc.exepath) startswith python
+    or basename(proc.exepath) startswith pypy
+    or ((proc.name startswith python or proc.name in (python_binaries))
+        and not basename(proc.exepath) in (shim_interpreters))
+
+# Programs that serve or run models (their own names; most are Python launchers that the
+# python_process check also recognises through their interpreter).
+- list: model_server_binaries
+  items: [gunicorn, uvicorn, uwsgi, hypercorn, torchrun, torchserve, tritonserver, vllm,
+          text-generation-launcher, text-generation-server, ray, celery, jupyter, jupyter-lab,
+          jupyter-notebook, ipython, streamlit, mlflow, bentoml]
+
+# The parent is Python or a model server (where an injected payload would run).
+- macro: parent_is_model_process
+  condition: >
+    basename(proc.pexepath) startswith python
+    or basename(proc.pexepath) startswith pypy
+    or proc.pname startswith python
+    or proc.pname in (model_server_binaries)
+    or basename(proc.pexepath) in (model_server_binaries)
+
+# The executable is a shell: by the loaded file (catches `exec -a`, and symlinks to a shell
+# under any name), or a busybox/toybox applet invoked as a shell.
+- macro: shell_exe
+  condition: >
+    basename(proc.exepath) in (shell_binaries)
+    or (basename(proc.exepath) in (busybox, toybox) and proc.name in (shell_binaries))
+
+# The container's first process (entrypoint scripts are routinely `sh -c ...`).
+- macro: container_entrypoint
+  condition: proc.vpid = 1
+
+# The runtime's own setup inside a new container (runc/crun init mounting /proc, cgroups and
+# volumes before the entrypoint runs).
+- macro: container_runtime_setup
+  condition: >
+    basename(proc.exepath) in (runc, crun, runsc, youki)
+    or proc.exepath startswith "/memfd:runc"
+    or proc.name startswith "runc:["
+
+# Any open of a file for writing, creat() included, that succeeded.
+- macro: file_opened_for_writing
+  condition: >
+    ((evt.type in (open, openat, openat2) and evt.is_open_write = true) or evt.type = creat)
+    and fd.num >= 0
+
+# An open of an NVIDIA device node, successful or refused: a refused open is still a probe.
+- macro: nvidia_device_access
+  condition: >
+    evt.type in (open, openat, openat2, creat)
+    and fd.name startswith /dev/nvidia
+
+# Pickle-based model and object formats: loading one runs code the file chooses. Safe formats
+# (.safetensors, .onnx, .gguf, .npz without objects) are deliberately absent.
+- macro: pickle_format_file
+  condition: >
+    fd.name endswith .pkl or fd.name endswith .pickle or fd.name endswith .pt
+    or fd.name endswith .pth or fd.name endswith .ckpt or fd.name endswith .bin
+    or fd.name endswith .joblib or fd.name endswith .sav or fd.name endswith .dill
+    or fd.name endswith .pkl.gz or fd.name endswith .pt.gz
+
+# Python's site module reads every *.pth file directly in a site directory at start-up: those
+# are path configuration files, not PyTorch weights.
+- macro: python_path_config_file
+  condition: >
+    fd.name endswith .pth
+    and (fd.directory endswith /site-packages or fd.directory endswith /dist-packages)
+
+# Directories whose model files were verified before they got there (scanned, signed). Empty
+# by default; extend with `override: {items: append}`.
+- list: trusted_model_dirs
+  items: []
+
+# Images allowed to open GPU devices. Two lists so users can override either: the NVIDIA
+# infrastructure images, and the workload images (`approved_ml_images`, the name common ML rule
+# files already use: a file that defines it replaces this empty default).
+- list: gpu_infrastructure_images
+  items: [nvcr.io/nvidia/k8s-device-plugin, nvidia/k8s-device-plugin,
+          nvcr.io/nvidia/k8s/dcgm-exporter, nvidia/dcgm-exporter, nvcr.io/nvidia/cloud-native/dcgm,
+          nvcr.io/nvidia/gpu-operator, nvcr.io/nvidia/k8s/container-toolkit,
+          nvcr.io/nvidia/cloud-native/gpu-operator-validator, nvcr.io/nvidia/driver,
+          nvcr.io/nvidia/gpu-feature-discovery, nvcr.io/nvidia/cloud-native/k8s-mig-manager]
+
+- list: approved_ml_images
+  items: []
+
+- macro: gpu_approved_image
+  condition: >
+    container.image.repository in (gpu_infrastructure_images)
+    or container.image.repository in (approved_ml_images)
+
+# Well-known ML framework and serving images; with approved_ml_images these are "ML containers".
+- list: ml_workload_images
+  items: [pytorch/pytorch, nvcr.io/nvidia/pytorch, nvcr.io/nvidia/tensorflow, tensorflow/tensorflow,
+          nvcr.io/nvidia/tritonserver, vllm/vllm-openai, ghcr.io/huggingface/text-generation-inference,
+          rayproject/ray, rayproject/ray-ml, pytorch/torchserve, nvcr.io/nvidia/nemo,
+          huggingface/transformers-pytorch-gpu, jupyter/pytorch-notebook, jupyter/tensorflow-notebook]
+
+- macro: ml_container
+  condition: >
+    container
+    and (container.image.repository in (approved_ml_images)
+         or container.image.repository in (ml_workload_images))
+
+# Where an ML container may write (path prefixes, matched on whole components). Override with
+# `override: {items: append}` to add a checkpoint or output volume such as /outputs.
+- list: ml_allowed_output_dirs
+  items: [/tmp, /var/tmp, /dev/shm]
+
+# Caches the frameworks write below a home directory: hub downloads, CUDA's JIT cache, Triton
+# kernel cache, Python bytecode.
+- macro: ml_framework_cache_write
+  condition: >
+    fd.name contains /.cache/ or fd.name contains /.nv/ComputeCache/
+    or fd.name contains /.triton/ or (fd.name contains /__pycache__/ and fd.name endswith .pyc)
+
+# Filesystems whose mount from inside a container exposes the host (proc, cgroups for the
+# release_agent escape, sysfs, kernel debugging/BPF filesystems).
+- list: host_exposing_fs_types
+  items: [proc, cgroup, cgroup2, sysfs, devtmpfs, debugfs, tracefs, securityfs, bpf, configfs]
+
+# Sources under which a container sees the host: /proc/<pid>/root (with hostPID), /sys, the
+# usual hostPath mount points, runtime and kubelet state and sockets; block devices (the host's
+# disks); and the root itself (binding / or open_tree of it is how mount-API escapes start).
+- list: host_view_paths
+  items: [/proc, /sys, /host, /rootfs, /var/lib/kubelet, /var/lib/containerd, /run/containerd,
+          /var/run/containerd, /var/run/docker.sock, /run/docker.sock, /var/lib/docker]
+
+- macro: host_exposing_mount
+  condition: >
+    evt.arg.type in (host_exposing_fs_types)
+    or evt.arg.dev startswith /dev/
+    or evt.arg.dev pmatch (host_view_paths)
+    or evt.arg.dev = /
+
+# Temporary, world-writable places a dropped payload lands in, and anonymous memory files.
+- macro: exe_in_temp_location
+  condition: >
+    proc.exepath startswith /tmp/ or proc.exepath startswith /var/tmp/
+    or proc.exepath startswith /dev/shm/ or proc.exepath startswith /run/shm/
+    or (proc.exepath startswith "/memfd:" and not proc.exepath startswith "/memfd:runc")
+
+# HTTP clients and model hub tools, by executable and by name.
+- list: model_fetch_binaries
+  items: [curl, wget, aria2c, huggingface-cli, hf, git-lfs, gsutil, aws, s5cmd, rclone]
+
+- macro: model_fetch_tool
+  condition: >
+    basename(proc.exepath) in (model_fetch_binaries) or proc.name in (model_fetch_binaries)
+    or python_process
+
+# A command line that names a public model hub or a model file behind a URL.
+- macro: model_hub_reference
+  condition: >
+    proc.cmdline contains huggingface.co or proc.cmdline contains "hf.co/"
+    or proc.cmdline contains civitai.com or proc.cmdline contains modelscope.cn
+    or proc.cmdline contains "huggingface-cli download" or proc.cmdline contains "hf download"
+    or (proc.cmdline contains "://"
+        and (proc.cmdline contains ".pkl" or proc.cmdline contains ".pt " or proc.cmdline endswith ".pt"
+             or proc.cmdline contains ".pth" or proc.cmdline contains ".ckpt" or proc.cmdline contains ".safetensors"
+             or proc.cmdline contains ".onnx" or proc.cmdline contains ".gguf" or proc.cmdline contains ".joblib"))
+
+# Sources a download may come from; replace with your registry, for example:
+#   - macro: trusted_model_source
+#     condition: proc.cmdline contains "://models.internal.example/"
+#     override: {condition: replace}
+- macro: trusted_model_source
+  condition: never_true
+
+# Tuning hooks (never true by default); append conditions to silence known activity.
+- macro: user_known_container_shell_activity
+  condition: never_true
+
+- macro: user_known_container_mount_activity
+  condition: never_true
+
+# ---------------------------------------------------------------------------------------------
+# Rules
+# ---------------------------------------------------------------------------------------------
+
+- rule: Unsafe Deserialization Call in Python Command Line
+  desc: >
+    A Python interpreter was started with code on its command line that unpickles data:
+    pickle/cPickle/dill/cloudpickle/joblib/torch loads, pandas.read_pickle, or numpy.load with
+    allow_pickle=True. Loading a pickle runs whatever code the file embeds, so a poisoned model
+    or dataset becomes code execution. Python is recognised by its executable as well as its name,
+    so a venv shim or python3.11 does not evade. torch.load with weights_only=True (the restricted
+    unpickler) is not reported. Scripts that unpickle without saying so on the command line are
+    the job of "Pickle Model File Opened by Python".
+  condition: >
+    exec_succeeded and python_process
+    and (proc.cmdline contains "pickle.load" or proc.cmdline contains "torch.load"
+         or proc.cmdline contains "joblib.load" or proc.cmdline contains "dill.load"
+         or proc.cmdline contains "read_pickle" or proc.cmdline contains "Unpickler"
+         or ((proc.cmdline contains "numpy.load" or proc.cmdline contains "np.load")
+             and proc.cmdline contains "allow_pickle=True"))
+    and not proc.cmdline contains "weights_only=True"
+  output: >
+    Python started with an unsafe deserialization call (command=%proc.cmdline exe=%proc.exepath
+    user=%user.name parent=%proc.pname container=%container.id image=%container.image.repository)
+  priority: WARNING
+  tags: [ml, process, mitre_execution, T1059.006, T1204]
+
+- rule: Pickle Model File Opened by Python
+  desc: >
+    A Python process opened a pickle-format model or object file (.pkl, .pickle, .pt, .pth,
+    .ckpt, .bin, .joblib, ...) for reading, whatever its command line says: torch.load, joblib and
+    pickle all read the file this way, and unpickling runs code the file embeds. The path is the
+    file the kernel actually opened, so relative paths, `..`, symlinks and dirfd-relative opens
+    resolve to the real name. Safe formats (.safetensors, .onnx, .gguf) are not reported, nor are
+    the .pth path files every interpreter reads from its site-packages at start-up, nor files
+    under trusted_model_dirs (verified before they arrived). An interpreter copied under a
+    name that says nothing is not Python to this rule; in a container the copy is caught by
+    the temporary-location and ML write rules.
+  condition: >
+    evt.type in (open, openat, openat2) and evt.is_open_read = true and fd.num >= 0
+    and pickle_format_file and python_process
+    and not python_path_config_file
+    and not fd.name pmatch (trusted_model_dirs)
+  output: >
+    Pickle-format model file opened by Python (file=%fd.name command=%proc.cmdline exe=%proc.exepath
+    user=%user.name container=%container.id image=%container.image.repository)
+  priority: WARNING
+  tags: [ml, filesystem, mitre_execution, T1204, T1059.006]
+
+- rule: GPU Device Opened by Unapproved Image
+  desc: >
+    A container whose image is neither NVIDIA GPU infrastructure (device plugin, DCGM exporter,
+    GPU operator) nor in approved_ml_images opened, or tried to open, an NVIDIA device node
+    (/dev/nvidia0, nvidiactl, nvidia-uvm, nvidia-caps/...). Refused opens count: probing the GPU is
+    the first step of hijacking it (cryptomining, reading another tenant's GPU memory). A container
+    whose image is unknown is reported too: unknown is not approved. Host processes are not
+    containers and are not reported.
+  condition: >
+    nvidia_device_access and container and not gpu_approved_image
+  output: >
+    GPU device opened by an unapproved image (file=%fd.name result=%evt.res command=%proc.cmdline
+    container=%container.id image=%container.image.repository pod=%k8s.pod.name ns=%k8s.ns.name)
+  priority: ERROR
+  tags: [ml, gpu, container, mitre_impact, T1496]
+
+- rule: Write Outside Allowed Directories in ML Container
+  desc: >
+    A process in an ML container (approved_ml_images or a well-known framework image) opened a
+    file for writing outside /tmp and the other ml_allowed_output_dirs. ML pods are meant to run
+    with a read-only root filesystem and write only scratch space and declared outputs; a write
+    elsewhere is tampering with code, models or configuration. Device nodes (GPU, /dev/null) and
+    framework caches (hub downloads, CUDA and Triton kernel caches, .pyc files) are not reported.
+    The path is the kernel's resolved one, so `../` and symlinks out of /tmp are caught.
+  condition: >
+    file_opened_for_writing and ml_container
+    and not fd.name pmatch (ml_allowed_output_dirs)
+    and not fd.name startswith /dev/
+    and not ml_framework_cache_write
+  output: >
+    File written outside the allowed directories in an ML container (file=%fd.name flags=%evt.arg.flags
+    command=%proc.cmdline container=%container.id image=%container.image.repository pod=%k8s.pod.name)
+  priority: WARNING
+  tags: [ml, filesystem, container, mitre_persistence, T1565.001, T1554]
+
+- rule: Shell Spawned in Container
+  desc: >
+    A shell started inside a container after it was up (not its entrypoint): someone is working
+    interactively in the container (kubectl exec) or a program is running shell commands.
+    The shell is recognised by the executable the kernel loaded, so `exec -a` and symlinks under
+    another name do not hide it; a shell copied to a new name under /tmp is reported by
+    "Executable Run from Temporary Location in Container". Shells started by Python or a model
+    server are reported by the higher-priority rule instead.
+  condition: >
+    exec_succeeded and container and shell_exe
+    and not container_entrypoint
+    and not parent_is_model_process
+    and not user_known_container_shell_activity
+  output: >
+    Shell spawned in a container (shell=%proc.exepath command=%proc.cmdline parent=%proc.pname
+    user=%user.name container=%container.id image=%container.image.repository pod=%k8s.pod.name)
+  priority: NOTICE
+  tags: [container, shell, process, mitre_execution, T1059.004]
+
+- rule: Shell Spawned by Python or Model Server in Container
+  desc: >
+    A Python process or model server in a container started a shell. Serving and training code
+    rarely needs one; it is what a deserialization or template-injection payload does to get a
+    reverse shell. The parent is recognised by its executable too (a launcher script's
+    interpreter is Python), and the shell by its executable.
+  condition: >
+    exec_succeeded and container and shell_exe and parent_is_model_process
+    and not container_entrypoint
+    and not user_known_container_shell_activity
+  output: >
+    Shell spawned by a Python or model-serving process (shell=%proc.exepath command=%proc.cmdline
+    parent=%proc.pname parent_exe=%proc.pexepath parent_command=%proc.pcmdline container=%container.id
+    image=%container.image.repository pod=%k8s.pod.name)
+  priority: CRITICAL
+  tags: [ml, container, shell, process, mitre_execution, T1059.004, T1190]
+
+- rule: Mount in Container
+  desc: >
+    A process inside a container called mount or one of the new mount API calls (fsopen,
+    fsmount, move_mount, open_tree). Workloads get their filesystems from the runtime; mounting
+    from inside needs CAP_SYS_ADMIN and is a step towards escaping. The runtime's own setup of a
+    new container is not reported; mounts that expose the host are reported by the
+    higher-priority rule instead.
+  condition: >
+    evt.type in (mount, fsopen, fsmount, move_mount, open_tree) and container
+    and not container_runtime_setup
+    and not host_exposing_mount
+    and not user_known_container_mount_activity
+  output: >
+    Mount inside a container (call=%evt.type source=%evt.arg.dev target=%evt.arg.dir fstype=%evt.arg.type
+    result=%evt.res command=%proc.cmdline container=%container.id image=%container.image.repository)
+  priority: WARNING
+  tags: [container, mount, mitre_privilege_escalation, T1611]
+
+- rule: Host Filesystem Mounted in Container
+  desc: >
+    A process inside a container mounted a filesystem that exposes the host: proc, cgroup
+    (the release_agent escape), sysfs, debugfs/tracefs/bpf, a block device (the host's disk), or
+    a bind of a host path (/, /etc, /proc/..., the kubelet or containerd state). Attempts that
+    fail are reported too. The runtime's own setup of a new container is not reported.
+  condition: >
+    evt.type in (mount, fsopen, fsmount, move_mount, open_tree) and container
+    and host_exposing_mount
+    and not container_runtime_setup
+    and not user_known_container_mount_activity
+  output: >
+    Host filesystem mounted inside a container (call=%evt.type source=%evt.arg.dev target=%evt.arg.dir
+    fstype=%evt.arg.type result=%evt.res command=%proc.cmdline container=%container.id
+    image=%container.image.repository pod=%k8s.pod.name)
+  priority: CRITICAL
+  tags: [container, mount, mitre_privilege_escalation, T1611]
+
+- rule: Model Fetched from Untrusted Source
+  desc: >
+    An HTTP client, hub tool or Python process was started with a command line that fetches
+    from a public model hub (Hugging Face, hf.co, Civitai, ModelScope) or names a model file
+    behind a URL. Models are code when they are pickles and a supply-chain risk when they are not;
+    they should come from the internal registry (set trusted_model_source to it). Tools are
+    recognised by their executable as well as their name.
+  condition: >
+    exec_succeeded and model_fetch_tool and model_hub_reference
+    and not trusted_model_source
+  output: >
+    Model fetched from an untrusted source (command=%proc.cmdline exe=%proc.exepath user=%user.name
+    container=%container.id image=%container.image.repository)
+  priority: WARNING
+  tags: [ml, process, mitre_command_and_control, T1105, T1195]
+
+- rule: Executable Run from Temporary Location in Container
+  desc: >
+    A container ran a program from /tmp, /var/tmp, /dev/shm or an anonymous memory file (fexecve
+    of a memfd). Images carry their programs; one written to scratch space at run time is a
+    dropped payload, or a system tool copied there under a new name (`cp /bin/sh /tmp/x`) to
+    dodge name-based rules. The executable path is the one the kernel loaded, so relative paths,
+    symlinks into /tmp, execveat and fexecve are all seen for what they are.
+  condition: >
+    exec_succeeded and container and exe_in_temp_location
+  output: >
+    Executable run from a temporary location in a container (exe=%proc.exepath command=%proc.cmdline
+    parent=%proc.pname user=%user.name container=%container.id image=%container.image.repository)
+  priority: ERROR
+  tags: [container, process, mitre_execution, T1059, T1105]
 
 """####),
     ]

@@ -14,6 +14,7 @@ struct Peregrine: ParsableCommand {
             ValidateCommand.self,
             RulesCommand.self,
             FieldsCommand.self,
+            TestCommand.self,
         ]
     )
 }
