@@ -322,6 +322,7 @@ final class CompiledMatcher {
             }
             for k in keys { index.add(rule: rule, key: k) }
         }
+        index.freeze()
         return index
     }
 
@@ -392,16 +393,18 @@ final class CompiledMatcher {
     /// Appends to `out` the rules of `index` that may match this event (unsorted).
     func candidates(_ index: RuleIndex, _ x: FieldExtractor, into out: inout [Int]) {
         out.append(contentsOf: index.always)
-        for t in index.texts {
-            _ = value(slot: t.slot, x).withText { b in
-                if !t.exact.isEmpty, let rules = t.exact[ByteSet.hash(b)] { out.append(contentsOf: rules) }
-                for length in t.prefixLengths where length <= b.count {
-                    let key = RuleIndex.prefixKey(UnsafeRawBufferPointer(rebasing: b[0..<length]))
-                    if let rules = t.prefixes[key] { out.append(contentsOf: rules) }
+        // Indexing in place (no `for t in`): copying an entry would retain every table in it.
+        let texts = index.frozenTexts
+        for i in texts.indices {
+            _ = value(slot: texts[i].slot, x).withText { b in
+                if !texts[i].exact.isEmpty { texts[i].exact.append(ByteSet.hash(b), to: &out) }
+                for length in texts[i].prefixLengths {
+                    if length > b.count { break }
+                    texts[i].prefixes.append(RuleIndex.prefixKey(UnsafeRawBufferPointer(rebasing: b[0..<length])), to: &out)
                 }
-                for length in t.suffixLengths where length <= b.count {
-                    let key = RuleIndex.prefixKey(UnsafeRawBufferPointer(rebasing: b[(b.count - length)...]))
-                    if let rules = t.suffixes[key] { out.append(contentsOf: rules) }
+                for length in texts[i].suffixLengths {
+                    if length > b.count { break }
+                    texts[i].suffixes.append(RuleIndex.prefixKey(UnsafeRawBufferPointer(rebasing: b[(b.count - length)...])), to: &out)
                 }
             }
         }

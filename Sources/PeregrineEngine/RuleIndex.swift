@@ -39,6 +39,27 @@ struct RuleIndex {
     var texts: [TextIndex] = []
     var ints: [IntIndex] = []
 
+    /// The lookup form of a `TextIndex`, built once by `frozen()`.
+    struct FrozenText {
+        var slot: Int32
+        var exact: HashedRuleTable
+        var prefixLengths: [Int]
+        var prefixes: HashedRuleTable
+        var suffixLengths: [Int]
+        var suffixes: HashedRuleTable
+    }
+
+    private(set) var frozenTexts: [FrozenText] = []
+
+    /// Builds the lookup tables; call once, after every rule was added.
+    mutating func freeze() {
+        frozenTexts = texts.map {
+            FrozenText(slot: $0.slot, exact: HashedRuleTable($0.exact), prefixLengths: $0.prefixLengths.sorted(),
+                       prefixes: HashedRuleTable($0.prefixes), suffixLengths: $0.suffixLengths.sorted(),
+                       suffixes: HashedRuleTable($0.suffixes))
+        }
+    }
+
     var isEmpty: Bool { always.isEmpty && texts.isEmpty && ints.isEmpty }
 
     static func prefixKey(_ b: UnsafeRawBufferPointer) -> Int {
@@ -92,5 +113,52 @@ struct RuleIndex {
         if let i = texts.firstIndex(where: { $0.slot == slot }) { return i }
         texts.append(TextIndex(slot: slot))
         return texts.count - 1
+    }
+}
+
+/// A read-only map from already-hashed keys to rule lists: open addressing on the key's own
+/// bits (keys are FNV-1a hashes), so a lookup is a few loads, with no hashing of its own.
+struct HashedRuleTable {
+    private var keys: [Int] = []
+    private var used: [Bool] = []
+    private var ranges: [(start: Int32, count: Int32)] = []
+    private var rules: [Int] = []
+    private var mask = 0
+
+    var isEmpty: Bool { rules.isEmpty }
+
+    init(_ map: [Int: [Int]] = [:]) {
+        var size = 8
+        while size < map.count * 2 { size <<= 1 }
+        mask = size - 1
+        keys = Array(repeating: 0, count: size)
+        used = Array(repeating: false, count: size)
+        ranges = Array(repeating: (0, 0), count: size)
+        for (key, list) in map {
+            var slot = Self.mix(key) & mask
+            while used[slot] { slot = (slot + 1) & mask }
+            used[slot] = true
+            keys[slot] = key
+            ranges[slot] = (Int32(rules.count), Int32(list.count))
+            rules += list
+        }
+    }
+
+    @inline(__always)
+    static func mix(_ key: Int) -> Int { key ^ (key >> 29) }
+
+    /// Appends the rules filed under `key` to `out`.
+    @inline(__always)
+    func append(_ key: Int, to out: inout [Int]) {
+        guard !rules.isEmpty else { return }
+        var slot = Self.mix(key) & mask
+        while used[slot] {
+            if keys[slot] == key {
+                let r = ranges[slot]
+                out.append(contentsOf: rules[Int(r.start)..<Int(r.start + r.count)])
+                return
+            }
+            slot = (slot + 1) & mask
+        }
     }
 }
