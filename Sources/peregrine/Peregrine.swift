@@ -17,4 +17,20 @@ struct Peregrine: ParsableCommand {
             TestCommand.self,
         ]
     )
+
+    /// ArgumentParser reports usage mistakes with EX_USAGE (64); shared/INTERFACE.md promises 2.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                var err = OutputStream(fd: 2)
+                err.write(fullMessage(for: error) + "\n")
+                err.flush()
+                exit(withError: ExitCode(2))
+            }
+            exit(withError: error)
+        }
+    }
 }
