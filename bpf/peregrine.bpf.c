@@ -5,7 +5,9 @@
  * Attaches only to BTF-enabled raw tracepoints (tp_btf), which need neither tracefs nor
  * kprobes/fentry (neither loads on our nodes):
  *   sys_exit              opens, failed execs, mounts, chdir: one record per call, on return,
- *                         with the arguments read back from the saved user registers
+ *                         with the arguments read back from the saved user registers;
+ *                         attached only when one of these is selected, because it runs
+ *                         (and costs) on every syscall of every process
  *   sched_process_exec    successful execs (the new image is in place, argv readable)
  *   sched_process_fork    new processes (threads are skipped: the tree tracks processes)
  *   sched_process_exit    processes whose last thread exited
@@ -30,6 +32,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define AT_FDCWD -100
 #define PG_NR_SYSCALLS 512
 #define PG_MAX_COMPONENTS 64
+#define PG_NAME_WORDS 5 /* a dentry's inline name: 40 bytes */
 #define PG_O_CREAT 0100
 #define PG_O_WRONLY 01
 #define PG_O_TRUNC 01000
@@ -74,6 +77,7 @@ volatile __u8 pg_syscall_kind[PG_NR_SYSCALLS] = {};
 volatile __u32 pg_self_tgid = 0;
 volatile __u32 pg_only_tgid = 0;
 volatile __u64 pg_wakeup_bytes = 256 * 1024;
+volatile __u8 pg_failed_execs = 1; /* report failed execve/execveat from sys_exit */
 
 /* ---- maps ---- */
 struct {
@@ -273,9 +277,24 @@ static __noinline __u32 build_path(struct pg_scratch *s, struct dentry *d, struc
             done = 1;
             break;
         }
-        /* The masks change nothing (pos > len + 1 was checked); they give the verifier bounds. */
-        pos = (pos - len) & (PG_MAX_PATH - 1);
-        bpf_probe_read_kernel(&s->path[pos], len & (PG_MAX_PATH - 1), name);
+        if (len <= PG_NAME_WORDS * 8 && pos >= PG_NAME_WORDS * 8 && pos <= PG_MAX_PATH) {
+            /* Short names (most; the dentry keeps those up to 39 bytes inline) are copied as
+             * five words ending at the name's end, by direct loads: no helper call. What
+             * lands before the name is still unwritten (the path grows leftwards) and is
+             * overwritten by the '/' and the next component, or lies outside the result. */
+            const __u64 *src = (const __u64 *)(name + len - PG_NAME_WORDS * 8);
+            __u64 *dst = (__u64 *)&s->path[(pos - PG_NAME_WORDS * 8) & (PG_MAX_PATH - 1)];
+            dst[0] = src[0];
+            dst[1] = src[1];
+            dst[2] = src[2];
+            dst[3] = src[3];
+            dst[4] = src[4];
+            pos = (pos - len) & (PG_MAX_PATH - 1);
+        } else {
+            /* The masks change nothing (pos > len + 1 was checked); they give the verifier bounds. */
+            pos = (pos - len) & (PG_MAX_PATH - 1);
+            bpf_probe_read_kernel(&s->path[pos], len & (PG_MAX_PATH - 1), name);
+        }
         pos = (pos - 1) & (PG_MAX_PATH - 1);
         s->path[pos] = '/';
         d = parent;
@@ -323,9 +342,10 @@ static __always_inline void put_path(struct pg_scratch *s, __u32 *off, struct pg
     put_built_path(s, off, ref, pos, flags);
 }
 
-/* The open file behind `fd`, or NULL. The fd array holds plain addresses (the verifier has
- * no type for an array of pointers): one helper call reads the slot, and the cast gives the
- * file its type back so its fields are direct loads. */
+/* The open file behind `fd`, or NULL. The verifier types the fd array as untrusted memory
+ * (an array of pointers has no BTF type to check against): indexing it is still a plain,
+ * fault-safe load on this kernel, and the cast gives the file its type back so its fields
+ * are direct loads too. */
 static __always_inline struct file *fd_file(struct task_struct *t, long fd)
 {
     struct fdtable *fdt = t->files->fdt;
@@ -334,7 +354,7 @@ static __always_inline struct file *fd_file(struct task_struct *t, long fd)
 
     if (fd < 0 || (unsigned long)fd >= fdt->max_fds)
         return NULL;
-    bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+    f = fds[fd];
     if (!f)
         return NULL;
     return bpf_rdonly_cast(f, bpf_core_type_id_kernel(struct file));
@@ -801,7 +821,7 @@ int BPF_PROG(pg_sys_exit, struct pt_regs *regs, long ret)
     case PG_SC_EXECVE:
     case PG_SC_EXECVEAT:
         /* Success is reported by sched_process_exec, with the new image's view. */
-        return ret < 0 ? on_exec_failed(regs, ret, sc) : 0;
+        return ret < 0 && pg_failed_execs ? on_exec_failed(regs, ret, sc) : 0;
     case PG_SC_MOUNT:
     case PG_SC_UMOUNT2:
     case PG_SC_FSOPEN:

@@ -4,6 +4,8 @@
 //   untraced syscall   getppid() loop, probe detached vs attached (ratio)
 //   traced openat      open()+close() of an existing file, detached vs attached (delta ns)
 //   failed openat      open() of a missing relative path (the probe also walks the cwd)
+//   lifecycle only     getppid() again, with rules that need only exec/fork/exit: the
+//                      sys_exit program is then not attached at all
 //   consumer           drain of 1M queued records into a null sink (records/s), and a live
 //                      generator + consumer run (lost records must be 0)
 #if canImport(Glibc)
@@ -113,6 +115,29 @@ report("untraced getppid", base.getppid, traced.getppid)
 report("traced openat (existing file)+close", base.open, traced.open)
 report("traced openat (missing relative path)", base.failed, traced.failed)
 print("records during overhead runs: \(consumer.received) received, \(kernelStats.lost) lost")
+
+// --- lifecycle-only selection: exec/fork/exit programs attached, sys_exit not ---
+do {
+    var o = Probe.Options()
+    o.selfPid = nil
+    o.syscalls = []
+    o.failedExecs = false
+    let p = try Probe(options: o)
+    var b: [Double] = [], t: [Double] = []
+    for round in 0..<(2 * rounds) {
+        if round % 2 == 1 { try p.attach() }
+        let g = timePerCall(getppidCalls) { _ = getppid() }
+        if round % 2 == 1 {
+            precondition(!p.sysExitAttached, "sys_exit attached for a lifecycle-only selection")
+            p.detach()
+            t.append(g)
+        } else {
+            b.append(g)
+        }
+    }
+    p.close()
+    report("untraced getppid, lifecycle-only rules (no sys_exit)", b, t)
+}
 
 // --- consumer capacity: queue 1M records, then time the drain alone ---
 do {
