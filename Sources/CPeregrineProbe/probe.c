@@ -116,6 +116,27 @@ void pg_probe_set_only_tgid(struct peregrine_bpf *skel, uint32_t tgid) { skel->b
 void pg_probe_set_failed_execs(struct peregrine_bpf *skel, bool on) { skel->data->pg_failed_execs = on; }
 void pg_probe_set_wakeup_bytes(struct peregrine_bpf *skel, uint64_t bytes) { skel->data->pg_wakeup_bytes = bytes; }
 
+int pg_probe_enable_run_time_stats(void)
+{
+    int fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+    return fd < 0 ? -errno : fd;
+}
+
+int pg_probe_sys_exit_run_stats(struct peregrine_bpf *skel, uint64_t *run_ns, uint64_t *runs)
+{
+    struct bpf_prog_info info;
+    __u32 len = sizeof(info);
+
+    memset(&info, 0, sizeof(info));
+    *run_ns = 0;
+    *runs = 0;
+    if (bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.pg_sys_exit), &info, &len))
+        return -errno;
+    *run_ns = info.run_time_ns;
+    *runs = info.run_cnt;
+    return 0;
+}
+
 int pg_probe_events_fd(struct peregrine_bpf *skel) { return bpf_map__fd(skel->maps.pg_events); }
 int pg_probe_stats_fd(struct peregrine_bpf *skel) { return bpf_map__fd(skel->maps.pg_stats); }
 

@@ -159,6 +159,22 @@ public final class Probe {
         return s
     }
 
+    /// Time the kernel spent in the sys_exit program and how often it ran, since load.
+    /// Counts only while run-time accounting is on (`enableRunTimeStats()` or the
+    /// kernel.bpf_stats_enabled sysctl). For benchmarks.
+    public func sysExitRunStats() -> (runs: UInt64, ns: UInt64) {
+        var ns: UInt64 = 0, runs: UInt64 = 0
+        if skel != nil { _ = pg_probe_sys_exit_run_stats(skel, &ns, &runs) }
+        return (runs, ns)
+    }
+
+    /// Turns on the kernel's per-program run-time accounting until the returned descriptor
+    /// is closed; nil when the kernel refuses.
+    public static func enableRunTimeStats() -> Int32? {
+        let fd = pg_probe_enable_run_time_stats()
+        return fd >= 0 ? fd : nil
+    }
+
     /// Changes which syscalls are reported, while attached (on rule reload); attaches or
     /// detaches the sys_exit program as the new selection needs it.
     public func select(_ syscalls: Set<SyscallID>) throws(ProbeError) {

@@ -43,6 +43,11 @@ int pg_probe_stats_fd(struct peregrine_bpf *skel);
 /* Sums the per-CPU counter `stat` (enum pg_stat). Returns 0 or a negative errno. */
 int pg_probe_read_stat(struct peregrine_bpf *skel, uint32_t stat, uint64_t *sum);
 
+/* Benchmarks: turns on the kernel's per-program run-time accounting while the returned fd
+ * stays open (negative errno on failure), and reads pg_sys_exit's totals. */
+int pg_probe_enable_run_time_stats(void);
+int pg_probe_sys_exit_run_stats(struct peregrine_bpf *skel, uint64_t *run_ns, uint64_t *runs);
+
 /* The tail of libbpf's messages since the last pg_probe_clear_log(). */
 const char *pg_probe_last_log(void);
 void pg_probe_clear_log(void);
