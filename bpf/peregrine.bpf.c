@@ -14,7 +14,7 @@
  *
  * Records are assembled in a per-CPU scratch area and copied into the ring buffer with
  * bpf_ringbuf_output(): one copy, variable length, no wake-up per record. The consumer is
- * woken only when pg_wakeup_bytes are pending; otherwise it polls on a short timer.
+ * woken when the backlog crosses pg_wakeup_bytes; otherwise it polls on a short timer.
  * Every record that cannot be delivered is counted in pg_stats, per CPU.
  *
  * Syscall selection costs one byte load: pg_syscall_kind[nr] maps this architecture's
@@ -163,9 +163,19 @@ static __always_inline void emit(struct pg_scratch *s, __u32 size)
     if (size > PG_MAX_RECORD)
         size = PG_MAX_RECORD;
     h->size = size;
-    if (bpf_ringbuf_query(&pg_events, BPF_RB_AVAIL_DATA) >= pg_wakeup_bytes) {
-        flags = BPF_RB_FORCE_WAKEUP;
-        count(PG_STAT_WAKEUPS);
+    /*
+     * Wake the consumer when this record takes the backlog across pg_wakeup_bytes, not on
+     * every record above it: a forced wake-up is an interrupt (here a VM exit for the APIC
+     * write, microseconds), and a consumer that is already behind was woken at the crossing
+     * and drains everything before it sleeps again. Below the mark it polls on its timer.
+     */
+    {
+        __u64 pending = bpf_ringbuf_query(&pg_events, BPF_RB_AVAIL_DATA);
+        __u64 mark = pg_wakeup_bytes;
+        if (mark == 0 || (pending < mark && pending + size >= mark)) {
+            flags = BPF_RB_FORCE_WAKEUP;
+            count(PG_STAT_WAKEUPS);
+        }
     }
     if (bpf_ringbuf_output(&pg_events, s->rec, size, flags))
         count(PG_STAT_LOST_RINGBUF);

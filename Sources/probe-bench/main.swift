@@ -180,7 +180,7 @@ if !progNs.open.isEmpty {
 } else {
     print("pg_sys_exit per run: kernel run-time accounting unavailable")
 }
-print("records during overhead runs: \(consumer.received) received, \(kernelStats.lost) lost")
+print("records during overhead runs: \(consumer.received) received, \(kernelStats.lost) lost, \(kernelStats.wakeups) forced wake-ups")
 
 // --- lifecycle-only selection: exec/fork/exit programs attached, sys_exit not ---
 do {
