@@ -3,12 +3,17 @@ import Glibc
 #endif
 import PeregrineEvents
 import PeregrineProbe
+import Synchronization
 import Testing
 
 /// Overflows a deliberately small ring buffer and checks that the kernel's loss counter
 /// accounts for every record exactly: generated − received = reported lost.
 @Suite(.serialized) struct LostRecordTests {
     @Test func everyRecordIsReceivedOrCountedLost() throws {
+        try kernelActivityLock.withLock { _ in try overflowAndCount() }
+    }
+
+    private func overflowAndCount() throws {
         var options = Probe.Options()
         options.selfPid = nil
         options.onlyPid = UInt32(getpid())

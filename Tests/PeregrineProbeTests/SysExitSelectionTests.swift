@@ -3,12 +3,17 @@ import Glibc
 #endif
 import PeregrineEvents
 import PeregrineProbe
+import Synchronization
 import Testing
 
 /// The sys_exit program runs on every syscall of every process, so it is attached only
 /// while a selected syscall needs it; exec, fork and exit keep flowing without it.
 @Suite(.serialized) struct SysExitSelectionTests {
     @Test func lifecycleOnlySelectionLeavesSysExitDetached() throws {
+        try kernelActivityLock.withLock { _ in try lifecycleOnly() }
+    }
+
+    private func lifecycleOnly() throws {
         var options = Probe.Options()
         options.selfPid = nil
         options.syscalls = []
@@ -45,6 +50,10 @@ import Testing
     }
 
     @Test func failedExecsKeepSysExitAttached() throws {
+        try kernelActivityLock.withLock { _ in try failedExecsDefault() }
+    }
+
+    private func failedExecsDefault() throws {
         var options = Probe.Options()
         options.selfPid = nil
         options.syscalls = []
