@@ -33,6 +33,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define PG_NR_SYSCALLS 512
 #define PG_MAX_COMPONENTS 64
 #define PG_NAME_WORDS 5 /* a dentry's inline name: 40 bytes */
+#define PG_SHORT_PATH_WORDS 8 /* paths up to 64 bytes are moved without a helper */
 #define PG_O_CREAT 0100
 #define PG_O_WRONLY 01
 #define PG_O_TRUNC 01000
@@ -334,7 +335,23 @@ static __always_inline void put_built_path(struct pg_scratch *s, __u32 *off, str
         *flags |= PG_F_PATH_TRUNCATED;
         return;
     }
-    bpf_probe_read_kernel(&s->rec[o], len, &s->path[pos]);
+    if (len <= PG_SHORT_PATH_WORDS * 8) {
+        /* Most paths are short: eight word moves inside the map value beat a helper call.
+         * The bytes copied past the path are overwritten by the next string or lie beyond
+         * the record's size, so they are never sent. */
+        const __u64 *src = (const __u64 *)&s->path[pos & (PG_MAX_PATH - 1)];
+        __u64 *dst = (__u64 *)&s->rec[o & (PG_MAX_RECORD - 1)];
+        dst[0] = src[0];
+        dst[1] = src[1];
+        dst[2] = src[2];
+        dst[3] = src[3];
+        dst[4] = src[4];
+        dst[5] = src[5];
+        dst[6] = src[6];
+        dst[7] = src[7];
+    } else {
+        bpf_probe_read_kernel(&s->rec[o], len, &s->path[pos]);
+    }
     ref->len = len;
     *off = o + len;
 }
