@@ -242,10 +242,11 @@ static __always_inline struct mount *real_mount(struct vfsmount *vm)
  * container sees its own paths. Symlinks and ".." never appear: these are the dentries the
  * kernel really used.
  *
- * Each step is a few direct loads plus one helper call for the name bytes. (It used to be a
- * bpf_loop() callback that read every field with bpf_probe_read_kernel(): ~30 ns a field.)
- * A plain bounded loop is too much for the verifier (it walks all 64 iterations times
- * every branch); the open-coded iterator converges after a few.
+ * Each step is a few direct loads, plus one helper call for names over 40 bytes. (It used
+ * to be a bpf_loop() callback that read every field with bpf_probe_read_kernel(): ~30 ns a
+ * field.) A plain bounded loop is too much for the verifier (it walks all 64 iterations
+ * times every branch), and so is a may_goto loop with a step counter (the counter is exact,
+ * so no two iterations look alike); the open-coded iterator converges after a few.
  */
 struct path_walk {
     struct pg_scratch *s;
