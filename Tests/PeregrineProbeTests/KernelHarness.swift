@@ -16,7 +16,8 @@ let kernelActivityLock = Mutex(())
 /// process after the action comes through: the ring buffer is ordered, so everything the
 /// action caused is in by then.
 final class KernelHarness: @unchecked Sendable {
-    static let shared = Result { try KernelHarness() }
+    // Loading opens files in this process (/proc/self/status), so it takes the lock too.
+    static let shared = Result { try kernelActivityLock.withLock { _ in try KernelHarness() } }
 
     let probe: Probe
     private let lock = Mutex(0)
