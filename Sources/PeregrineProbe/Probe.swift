@@ -14,6 +14,11 @@ public final class Probe {
     public struct Options: Sendable {
         /// Syscalls to report besides the process lifecycle (see `SyscallTable.lifecycle`).
         public var syscalls: Set<SyscallID> = Set(SyscallID.allCases).subtracting([.none])
+        /// Report failed execve/execveat calls (successful ones are always reported). They
+        /// come from the sys_exit program, which costs every syscall of every process
+        /// ~+200 ns even when it returns at once; with this off and no open, mount or chdir
+        /// selected, that program is not attached at all.
+        public var failedExecs = true
         /// Ring buffer size in bytes (a power of two).
         public var ringBufferBytes: UInt32 = 16 << 20
         /// Wake the consumer once this much data is pending; below it the consumer's poll
@@ -71,17 +76,41 @@ public final class Probe {
     deinit { close() }
 
     private func configure() {
-        let wanted = options.syscalls.union(SyscallTable.lifecycle)
+        let wanted = table(for: options.syscalls)
+        selected = wanted
         for entry in SyscallTable.numbers where wanted.contains(entry.id) {
             pg_probe_set_syscall_kind(skel, entry.nr, UInt8(entry.id.rawValue))
         }
         pg_probe_set_self_tgid(skel, options.selfPid ?? 0)
         pg_probe_set_only_tgid(skel, options.onlyPid ?? 0)
         pg_probe_set_wakeup_bytes(skel, options.wakeupBytes)
+        pg_probe_set_failed_execs(skel, options.failedExecs)
     }
 
     public func attach() throws(ProbeError) {
-        try Self.check("attaching the BPF programs", pg_probe_attach(skel))
+        try Self.check("attaching the BPF programs", pg_probe_attach(skel, needsSysExit(selected)))
+    }
+
+    /// Whether the sys_exit program is attached (false when only lifecycle events are wanted).
+    public var sysExitAttached: Bool { skel != nil && pg_probe_sys_exit_attached(skel) }
+
+    /// The syscalls reported on return by the sys_exit program.
+    static let reportedOnExit: Set<SyscallID> = [
+        .open, .openat, .openat2, .creat, .mount, .umount2, .fsopen, .fsmount, .moveMount, .openTree,
+        .chdir, .fchdir,
+    ]
+
+    private func needsSysExit(_ wanted: Set<SyscallID>) -> Bool {
+        !wanted.isDisjoint(with: Self.reportedOnExit)
+            || (options.failedExecs && !wanted.isDisjoint(with: [.execve, .execveat]))
+    }
+
+    /// What the kernel table holds: the selection and the lifecycle (the exec numbers stay
+    /// in even without failed execs: sched_process_exec tells execveat apart with them).
+    private var selected: Set<SyscallID> = []
+
+    private func table(for syscalls: Set<SyscallID>) -> Set<SyscallID> {
+        syscalls.union(SyscallTable.lifecycle)
     }
 
     /// Waits up to `timeoutMs` for records and hands each to `handler`, in order. The bytes
@@ -130,11 +159,38 @@ public final class Probe {
         return s
     }
 
-    /// Changes which syscalls are reported, while attached (on rule reload).
-    public func select(_ syscalls: Set<SyscallID>) {
-        let wanted = syscalls.union(SyscallTable.lifecycle)
+    /// Time the kernel spent in the sys_exit program and how often it ran, since load.
+    /// Counts only while run-time accounting is on (`enableRunTimeStats()` or the
+    /// kernel.bpf_stats_enabled sysctl). For benchmarks.
+    public func sysExitRunStats() -> (runs: UInt64, ns: UInt64) {
+        var ns: UInt64 = 0, runs: UInt64 = 0
+        if skel != nil { _ = pg_probe_sys_exit_run_stats(skel, &ns, &runs) }
+        return (runs, ns)
+    }
+
+    /// Turns on the kernel's per-program run-time accounting until the returned descriptor
+    /// is closed; nil when the kernel refuses.
+    public static func enableRunTimeStats() -> Int32? {
+        let fd = pg_probe_enable_run_time_stats()
+        return fd >= 0 ? fd : nil
+    }
+
+    /// Changes which syscalls are reported, while attached (on rule reload); attaches or
+    /// detaches the sys_exit program as the new selection needs it.
+    public func select(_ syscalls: Set<SyscallID>) throws(ProbeError) {
+        let wanted = table(for: syscalls)
+        let needed = needsSysExit(wanted)
+        // Attach before widening the table and narrow it before detaching: nothing selected
+        // is ever missed in between.
+        if needed && !sysExitAttached {
+            try Self.check("attaching the sys_exit program", pg_probe_set_sys_exit(skel, true))
+        }
         for entry in SyscallTable.numbers {
             pg_probe_set_syscall_kind(skel, entry.nr, wanted.contains(entry.id) ? UInt8(entry.id.rawValue) : 0)
+        }
+        selected = wanted
+        if !needed && sysExitAttached {
+            _ = pg_probe_set_sys_exit(skel, false)
         }
     }
 

@@ -6,12 +6,18 @@ import PeregrineProbe
 import Synchronization
 import Testing
 
+/// Suites run in parallel, in one process. Tests that count this process's records
+/// exactly (LostRecordTests) must not overlap with tests that open files or spawn
+/// children from it; each such test holds this lock for its whole body.
+let kernelActivityLock = Mutex(())
+
 /// One real probe for the kernel tests, loaded once. Tests act (spawn processes, open
 /// files, mount), then `collect` reads records until a marker open issued by the test
 /// process after the action comes through: the ring buffer is ordered, so everything the
 /// action caused is in by then.
 final class KernelHarness: @unchecked Sendable {
-    static let shared = Result { try KernelHarness() }
+    // Loading opens files in this process (/proc/self/status), so it takes the lock too.
+    static let shared = Result { try kernelActivityLock.withLock { _ in try KernelHarness() } }
 
     let probe: Probe
     private let lock = Mutex(0)
@@ -28,6 +34,10 @@ final class KernelHarness: @unchecked Sendable {
 
     /// Copies of the records produced between now and the end of `action`.
     func collect(_ action: () throws -> Void) throws -> [Record] {
+        try kernelActivityLock.withLock { _ in try collectLocked(action) }
+    }
+
+    private func collectLocked(_ action: () throws -> Void) throws -> [Record] {
         try lock.withLock { counter in
             counter += 1
             let marker = "\(scratch)/marker-\(counter)"

@@ -6,6 +6,7 @@
 #ifndef PEREGRINE_PROBE_H
 #define PEREGRINE_PROBE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <bpf/libbpf.h>
@@ -16,8 +17,13 @@ struct peregrine_bpf;
 int pg_probe_open(struct peregrine_bpf **out, uint32_t ringbuf_bytes);
 /* Verifies and loads the programs into the kernel. */
 int pg_probe_load(struct peregrine_bpf *skel);
-/* Attaches every program; after this, records flow. */
-int pg_probe_attach(struct peregrine_bpf *skel);
+/* Attaches the programs; after this, records flow. `sys_exit` says whether to attach
+ * pg_sys_exit too: it runs on every syscall of every process (~+200 ns each here even when
+ * it returns at once), and only opens, mounts, chdir and failed execs need it. */
+int pg_probe_attach(struct peregrine_bpf *skel, bool sys_exit);
+/* Attaches or detaches pg_sys_exit alone while the rest stays attached (on rule reload). */
+int pg_probe_set_sys_exit(struct peregrine_bpf *skel, bool on);
+bool pg_probe_sys_exit_attached(struct peregrine_bpf *skel);
 /* Detaches every program; records already in the ring buffer stay readable. */
 void pg_probe_detach(struct peregrine_bpf *skel);
 /* Detaches and frees everything. Safe with NULL. */
@@ -29,12 +35,18 @@ uint32_t pg_probe_syscall_table_size(void);
 void pg_probe_set_self_tgid(struct peregrine_bpf *skel, uint32_t tgid);
 void pg_probe_set_only_tgid(struct peregrine_bpf *skel, uint32_t tgid);
 void pg_probe_set_wakeup_bytes(struct peregrine_bpf *skel, uint64_t bytes);
+void pg_probe_set_failed_execs(struct peregrine_bpf *skel, bool on);
 
 int pg_probe_events_fd(struct peregrine_bpf *skel);
 int pg_probe_stats_fd(struct peregrine_bpf *skel);
 
 /* Sums the per-CPU counter `stat` (enum pg_stat). Returns 0 or a negative errno. */
 int pg_probe_read_stat(struct peregrine_bpf *skel, uint32_t stat, uint64_t *sum);
+
+/* Benchmarks: turns on the kernel's per-program run-time accounting while the returned fd
+ * stays open (negative errno on failure), and reads pg_sys_exit's totals. */
+int pg_probe_enable_run_time_stats(void);
+int pg_probe_sys_exit_run_stats(struct peregrine_bpf *skel, uint64_t *run_ns, uint64_t *runs);
 
 /* The tail of libbpf's messages since the last pg_probe_clear_log(). */
 const char *pg_probe_last_log(void);

@@ -189,6 +189,7 @@ enum pg_stat {
  *   pg_self_tgid          the agent itself, never traced (no feedback loops)
  *   pg_only_tgid          when non-zero, trace only this process (tests and benchmarks)
  *   pg_wakeup_bytes       force a consumer wake-up once this much data is pending
+ *   pg_failed_execs       report failed execve/execveat (from sys_exit)
  */
 
 #endif /* PEREGRINE_WIRE_H */
