@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct RecordDecoderTests {
     func openRecord(path: String = "/tmp/a", raw: String = "a", base: String = "", res: Int64 = 3, flags: UInt32 = 0o101) -> [UInt8] {
-        var b = RecordBuilder(kind: .open, syscall: .openat, pid: 42, tid: 43, ppid: 7, uid: 1000, gid: 100, comm: "python3", ts: 123_456)
+        var b = RecordWriter(kind: .open, syscall: .openat, timestampBootNs: 123_456, pid: 42, tid: 43, ppid: 7, uid: 1000, gid: 100, comm: "python3")
         b.put(res, at: WireLayout.Open.res)
         b.put(flags, at: WireLayout.Open.flags)
         b.put(UInt32(0o644), at: WireLayout.Open.mode)
@@ -13,7 +13,7 @@ import Testing
         b.string(path, at: WireLayout.Open.path)
         b.string(raw, at: WireLayout.Open.raw)
         b.string(base, at: WireLayout.Open.base)
-        return b.build()
+        return b.bytes()
     }
 
     @Test func decodesEveryHeaderAndOpenField() throws {
@@ -45,17 +45,17 @@ import Testing
     }
 
     @Test func decodesExecWithArgv() throws {
-        var b = RecordBuilder(kind: .exec, syscall: .execve, pid: 5, comm: "echo")
+        var b = RecordWriter(kind: .exec, syscall: .execve, pid: 5, comm: "echo")
         b.put(Int64(0), at: WireLayout.Exec.res)
         b.put(UInt32(2), at: WireLayout.Exec.argc)
         b.put(UInt32(4242), at: WireLayout.Exec.vpid)
         b.string("/usr/bin/echo", at: WireLayout.Exec.exe)
         b.string("/bin/echo", at: WireLayout.Exec.filename)
-        b.string(Array("echo\0hello world\0".utf8).dropLast().map { $0 }, at: WireLayout.Exec.args)
+        b.arguments(["echo", "hello world"], at: WireLayout.Exec.args)
         b.string("/work", at: WireLayout.Exec.cwd)
         b.string("/kubepods.slice/cri-containerd-" + String(repeating: "ab", count: 32) + ".scope", at: WireLayout.Exec.cgroup)
         var decoder = RecordDecoder()
-        try b.build().withUnsafeBytes { raw in
+        try b.bytes().withUnsafeBytes { raw in
             let decoded = decoder.decode(raw)
             let event = try #require(decoded)
             #expect(event.exec.argc == 2)
@@ -93,7 +93,7 @@ import Testing
         unknownKind[WireLayout.Header.kind] = 77
         feed(unknownKind)
 
-        var shortBody = RecordBuilder(kind: .open).build()
+        var shortBody = RecordWriter(kind: .open, syscall: .openat, pid: 100).bytes()
         shortBody = Array(shortBody.prefix(WireLayout.Header.byteCount + 8))
         shortBody[0] = UInt8(shortBody.count)
         feed(shortBody)

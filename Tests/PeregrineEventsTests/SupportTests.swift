@@ -70,12 +70,12 @@ import Testing
         var table = ProcessTable(capacity: 10)
         table.insert(ProcessInfo(pid: 1, ppid: 0, name: "init"))
         for child in UInt32(2)..<UInt32(1002) {
-            var fork = RecordBuilder(kind: .fork, syscall: .clone, pid: 1, comm: "init")
+            var fork = RecordWriter(kind: .fork, syscall: .clone, pid: 1, comm: "init")
             fork.put(child, at: WireLayout.Fork.childTgid)
             fork.put(child, at: WireLayout.Fork.childTid)
-            let exit = RecordBuilder(kind: .exit, pid: child, ppid: 1, comm: "init").build()
+            let exit = RecordWriter(kind: .exit, syscall: .none, pid: child, ppid: 1, comm: "init").bytes()
             var decoder = RecordDecoder()
-            try fork.build().withUnsafeBytes { raw in
+            try fork.bytes().withUnsafeBytes { raw in
                 let decoded = decoder.decode(raw)
                 table.apply(try #require(decoded))
             }
