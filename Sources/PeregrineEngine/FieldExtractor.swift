@@ -180,6 +180,8 @@ final class FieldExtractor {
         guard event.kind == .open else { return .missing }
         let open = event.open
         if open.path.count > 0 { return .record(open.path) }
+        // A refused open of a clean absolute path (most of them) is its own fd.name: no copy.
+        if PathNormalizer.isNormalAbsolute(open.raw) { return .record(open.raw) }
         return .owned(EventJSON.openPath(open))
     }
 

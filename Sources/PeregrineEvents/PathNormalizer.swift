@@ -15,6 +15,28 @@ public enum PathNormalizer {
         return normalize(joined)
     }
 
+    /// True when `path` is absolute and already normal (no empty, `.` or `..` components, no
+    /// trailing slash): the common case, which then needs no copy.
+    public static func isNormalAbsolute(_ path: UnsafeRawBufferPointer) -> Bool {
+        let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+        guard path.first == slash else { return false }
+        if path.count == 1 { return true }
+        if path.last == slash { return false }
+        var componentStart = 1
+        var i = 1
+        while i <= path.count {
+            if i == path.count || path[i] == slash {
+                let length = i - componentStart
+                if length == 0 { return false }
+                if length == 1 && path[componentStart] == dot { return false }
+                if length == 2 && path[componentStart] == dot && path[componentStart + 1] == dot { return false }
+                componentStart = i + 1
+            }
+            i += 1
+        }
+        return true
+    }
+
     /// Removes `.`, `..` and empty components; the result starts with `/` if the input did.
     public static func normalize(_ path: [UInt8]) -> [UInt8] {
         let slash = UInt8(ascii: "/")

@@ -106,3 +106,14 @@ import Testing
         #expect(table.ancestors(of: 3).count == 64)
     }
 }
+
+@Suite struct NormalAbsolutePathTests {
+    @Test(arguments: [("/", true), ("/a/b", true), ("/a/.b/c..", true), ("/a//b", false), ("/a/./b", false),
+                      ("/a/../b", false), ("/a/", false), ("a/b", false), ("", false), ("/..", false), ("/a/.", false)])
+    func agreesWithNormalize(path: String, normal: Bool) {
+        let bytes = Array(path.utf8)
+        let result = bytes.withUnsafeBytes { PathNormalizer.isNormalAbsolute($0) }
+        #expect(result == normal)
+        if result { #expect(PathNormalizer.normalize(bytes) == bytes) }
+    }
+}
