@@ -12,7 +12,9 @@ final class FieldExtractor {
     private(set) var number: UInt64
     private(set) var processes: ProcessTable
     let context: EngineContext
-    private(set) var process: ProcessInfo?
+    /// The event's process, by reference (see `ProcessTable.Entry`).
+    private(set) var entry: ProcessTable.Entry?
+    var process: ProcessInfo? { entry?.info }
     private(set) var eventType: EventTypeCode
 
     init(event: EventView, number: UInt64, processes: ProcessTable, context: EngineContext) {
@@ -20,7 +22,7 @@ final class FieldExtractor {
         self.number = number
         self.processes = processes
         self.context = context
-        process = processes[event.pid]
+        entry = processes.entry(event.pid)
         eventType = EventTypeCode.of(event)
     }
 
@@ -29,7 +31,7 @@ final class FieldExtractor {
         self.event = event
         self.number = number
         self.processes = processes
-        process = processes[event.pid]
+        entry = processes.entry(event.pid)
         eventType = EventTypeCode.of(event)
         chain.removeAll(keepingCapacity: true)
         chainEnded = false
@@ -38,7 +40,7 @@ final class FieldExtractor {
     /// Lets go of the process table (so the caller's next mutation of it does not copy).
     func release() {
         processes = ProcessTable(capacity: 0)
-        process = nil
+        entry = nil
         chain.removeAll(keepingCapacity: true)
     }
 
@@ -54,7 +56,7 @@ final class FieldExtractor {
     var openSucceeded: Bool { event.kind == .open && (event.result ?? -1) >= 0 }
 
     var processName: String {
-        if let p = process, !p.name.isEmpty { return p.name }
+        if let p = entry, !p.info.name.isEmpty { return p.info.name }
         return String(decoding: event.comm, as: UTF8.self)
     }
 
@@ -84,33 +86,33 @@ final class FieldExtractor {
         case .evtIsOpenExec: return openFlags == nil ? .missing : .bool(false)
         case .evtArg: return argumentValue(argument)
         case .procPid: return .int(Int64(event.pid))
-        case .procVpid: return process.map { .int(Int64($0.vpid == 0 ? $0.pid : $0.vpid)) } ?? .missing
+        case .procVpid: return entry.map { .int(Int64($0.info.vpid == 0 ? $0.info.pid : $0.info.vpid)) } ?? .missing
         case .procName: return .string(processName)
-        case .procExe: return process.map { .string($0.args.first ?? $0.name) } ?? .missing
-        case .procExePath: return process.map { .string($0.exePath) } ?? .missing
-        case .procArgs: return process.map { .string($0.argsText) } ?? .missing
-        case .procCmdline: return process.map { .string($0.cmdline) } ?? .missing
-        case .procCmdNArgs: return process.map { .int(Int64(max($0.args.count - 1, 0))) } ?? .missing
-        case .procCmdLenArgs: return process.map { .int(Int64($0.argsText.utf8.count - max($0.args.count - 2, 0))) } ?? .missing
-        case .procExeline: return process.map { .string($0.args.joined(separator: " ")) } ?? .missing
-        case .procCwd: return process.map { .string($0.cwd.hasSuffix("/") ? $0.cwd : $0.cwd + "/") } ?? .missing
-        case .procTTY: return process.map { .int(Int64($0.tty)) } ?? .missing
-        case .procSid: return process.map { .int(Int64($0.sid)) } ?? .missing
-        case .procIsSidLeader: return process.map { .bool($0.sid == $0.pid) } ?? .missing
-        case .procPidTs: return process.map { .int(Int64(bitPattern: $0.startBootNs)) } ?? .missing
+        case .procExe: return entry.map { .string($0.info.args.first ?? $0.info.name) } ?? .missing
+        case .procExePath: return entry.map { .string($0.info.exePath) } ?? .missing
+        case .procArgs: return entry.map { .string($0.info.argsText) } ?? .missing
+        case .procCmdline: return entry.map { .string($0.info.cmdline) } ?? .missing
+        case .procCmdNArgs: return entry.map { .int(Int64(max($0.info.args.count - 1, 0))) } ?? .missing
+        case .procCmdLenArgs: return entry.map { .int(Int64($0.info.argsText.utf8.count - max($0.info.args.count - 2, 0))) } ?? .missing
+        case .procExeline: return entry.map { .string($0.info.args.joined(separator: " ")) } ?? .missing
+        case .procCwd: return entry.map { .string($0.info.cwd.hasSuffix("/") ? $0.info.cwd : $0.info.cwd + "/") } ?? .missing
+        case .procTTY: return entry.map { .int(Int64($0.info.tty)) } ?? .missing
+        case .procSid: return entry.map { .int(Int64($0.info.sid)) } ?? .missing
+        case .procIsSidLeader: return entry.map { .bool($0.info.sid == $0.info.pid) } ?? .missing
+        case .procPidTs: return entry.map { .int(Int64(bitPattern: $0.info.startBootNs)) } ?? .missing
         case .threadTid: return .int(Int64(event.tid))
         case .threadIsMain: return .bool(event.tid == event.pid)
         case .userUid: return .int(Int64(event.uid))
         case .userName: return context.users[event.uid].map { .string($0) } ?? .missing
-        case .userLoginUid: return process.map { .int(Int64(Int32(bitPattern: $0.loginuid))) } ?? .missing
+        case .userLoginUid: return entry.map { .int(Int64(Int32(bitPattern: $0.info.loginuid))) } ?? .missing
         case .userLoginName:
-            guard let p = process, p.loginuid != UInt32.max, let n = context.users[p.loginuid] else { return .missing }
+            guard let p = entry?.info, p.loginuid != UInt32.max, let n = context.users[p.loginuid] else { return .missing }
             return .string(n)
         case .groupGid: return .int(Int64(event.gid))
         case .groupName: return context.groups[event.gid].map { .string($0) } ?? .missing
-        case .containerID: return .string(process?.containerID ?? ContainerID.host)
+        case .containerID: return .string(entry?.info.containerID ?? ContainerID.host)
         case .containerFullID:
-            guard let p = process else { return .string(ContainerID.host) }
+            guard let p = entry?.info else { return .string(ContainerID.host) }
             return .string(ContainerID.fullID(fromCgroup: p.cgroup) ?? ContainerID.host)
         case .fdNum: return openSucceeded ? (result.map { .int($0) } ?? .missing) : .missing
         case .fdName: return fdName
@@ -126,10 +128,10 @@ final class FieldExtractor {
         case .fdIno: return openSucceeded ? .int(Int64(bitPattern: event.open.ino)) : .missing
         case .fdDev: return openSucceeded ? .int(Int64(event.open.dev)) : .missing
         case .procPpid: return .int(Int64(event.ppid))
-        case .procPname: return ancestor(1).map { .string($0.name) } ?? .missing
-        case .procPexe: return ancestor(1).map { .string($0.args.first ?? $0.name) } ?? .missing
-        case .procPexePath: return ancestor(1).map { .string($0.exePath) } ?? .missing
-        case .procPcmdline: return ancestor(1).map { .string($0.cmdline) } ?? .missing
+        case .procPname: return ancestor(1).map { .string($0.info.name) } ?? .missing
+        case .procPexe: return ancestor(1).map { .string($0.info.args.first ?? $0.info.name) } ?? .missing
+        case .procPexePath: return ancestor(1).map { .string($0.info.exePath) } ?? .missing
+        case .procPcmdline: return ancestor(1).map { .string($0.info.cmdline) } ?? .missing
         case .procAname, .procAexe, .procAexePath, .procAcmdline, .procApid:
             guard case .index(let i)? = argument else { return .missing }
             return ancestorValue(code, index: i)
@@ -142,10 +144,10 @@ final class FieldExtractor {
 
     /// An ancestor field for ancestor `index` (0 = the process itself).
     func ancestorValue(_ code: FieldCode, index: Int) -> FastValue {
-        if index == 0 && process == nil {
+        if index == 0 && entry == nil {
             return code == .procAname ? .string(processName) : (code == .procApid ? .int(Int64(event.pid)) : .missing)
         }
-        guard let p = ancestor(index) else { return .missing }
+        guard let p = ancestor(index)?.info else { return .missing }
         switch code {
         case .procAname: return .string(p.name)
         case .procAexe: return .string(p.args.first ?? p.name)
@@ -157,21 +159,21 @@ final class FieldExtractor {
 
     /// Ancestors found so far for this event (`chain[k]` is generation k+1), so that many
     /// rules asking about parents walk the table once. Reused across events.
-    private var chain: [ProcessInfo] = []
+    private var chain: [ProcessTable.Entry] = []
     private var chainEnded = false
 
     /// The process `index` generations up (0: this one); the walk stops at the root, at a
     /// process that is its own parent, or after 64 generations.
-    func ancestor(_ index: Int) -> ProcessInfo? {
-        if index == 0 { return process }
+    func ancestor(_ index: Int) -> ProcessTable.Entry? {
+        if index == 0 { return entry }
         while chain.count < index && !chainEnded {
-            let pid = chain.last?.ppid ?? process?.ppid ?? event.ppid
-            guard pid != 0, chain.count < 64, let p = processes[pid] else {
+            let pid = chain.last?.info.ppid ?? entry?.info.ppid ?? event.ppid
+            guard pid != 0, chain.count < 64, let p = processes.entry(pid) else {
                 chainEnded = true
                 break
             }
             chain.append(p)
-            if p.ppid == pid { chainEnded = true }
+            if p.info.ppid == pid { chainEnded = true }
         }
         return index <= chain.count ? chain[index - 1] : nil
     }

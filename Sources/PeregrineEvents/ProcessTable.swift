@@ -3,7 +3,14 @@
 /// are counted in `overflows`, never silently. Exited processes leave at once, so the table
 /// does not grow under churn; a pid reused by a new process replaces the old entry at fork.
 public struct ProcessTable {
-    public private(set) var entries: [UInt32: ProcessInfo] = [:]
+    /// Entries are immutable boxes: readers take one reference instead of copying every
+    /// string of a process, and changes replace the box, so the table keeps value semantics.
+    public final class Entry: @unchecked Sendable {
+        public let info: ProcessInfo
+        init(_ info: ProcessInfo) { self.info = info }
+    }
+
+    private var entries: [UInt32: Entry] = [:]
     public let capacity: Int
     public private(set) var overflows: UInt64 = 0
 
@@ -13,7 +20,13 @@ public struct ProcessTable {
 
     public var count: Int { entries.count }
 
-    public subscript(pid: UInt32) -> ProcessInfo? { entries[pid] }
+    public subscript(pid: UInt32) -> ProcessInfo? { entries[pid]?.info }
+
+    /// The entry of `pid` without copying it (the hot path's way in).
+    public func entry(_ pid: UInt32) -> Entry? { entries[pid] }
+
+    /// Every process known, in no particular order.
+    public var processes: [ProcessInfo] { entries.values.map(\.info) }
 
     /// Adds or replaces (seeding from /proc, or a snapshot in a capture).
     public mutating func insert(_ info: ProcessInfo) {
@@ -21,7 +34,7 @@ public struct ProcessTable {
             overflows &+= 1
             return
         }
-        entries[info.pid] = info
+        entries[info.pid] = Entry(info)
     }
 
     public mutating func remove(pid: UInt32) {
@@ -34,7 +47,7 @@ public struct ProcessTable {
         switch event.kind {
         case .fork:
             let fork = event.fork
-            var child = entries[event.pid] ?? ProcessInfo(pid: event.pid, ppid: event.ppid, name: Self.string(event.comm), uid: event.uid, gid: event.gid)
+            var child = entries[event.pid]?.info ?? ProcessInfo(pid: event.pid, ppid: event.ppid, name: Self.string(event.comm), uid: event.uid, gid: event.gid)
             child.pid = fork.childPid
             child.ppid = event.pid
             child.startBootNs = fork.childStartBootNs
@@ -42,7 +55,7 @@ public struct ProcessTable {
         case .exec:
             guard event.result == 0 else { return }
             let exec = event.exec
-            var info = entries[event.pid] ?? ProcessInfo(pid: event.pid, ppid: event.ppid)
+            var info = entries[event.pid]?.info ?? ProcessInfo(pid: event.pid, ppid: event.ppid)
             info.ppid = event.ppid
             info.name = Self.string(event.comm)
             info.exePath = Self.string(exec.exe)
@@ -64,9 +77,9 @@ public struct ProcessTable {
             info.startBootNs = exec.startBootNs
             insert(info)
         case .chdir:
-            guard event.result == 0, var info = entries[event.pid] else { return }
+            guard event.result == 0, var info = entries[event.pid]?.info else { return }
             info.cwd = Self.string(event.chdir.cwd)
-            entries[event.pid] = info
+            entries[event.pid] = Entry(info)
         case .exit:
             remove(pid: event.pid)
         case .open, .mount:
@@ -82,8 +95,8 @@ public struct ProcessTable {
     /// Ancestors of `pid`, nearest first, at most `limit` (loops in bad data stop there too).
     public func ancestors(of pid: UInt32, limit: Int = 64) -> [ProcessInfo] {
         var out: [ProcessInfo] = []
-        var current = entries[pid]?.ppid ?? 0
-        while current != 0 && out.count < limit, let info = entries[current] {
+        var current = entries[pid]?.info.ppid ?? 0
+        while current != 0 && out.count < limit, let info = entries[current]?.info {
             out.append(info)
             if info.ppid == current { break }
             current = info.ppid
