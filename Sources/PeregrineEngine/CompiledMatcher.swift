@@ -398,13 +398,35 @@ final class CompiledMatcher {
         for i in texts.indices {
             _ = value(slot: texts[i].slot, x).withText { b in
                 if !texts[i].exact.isEmpty { texts[i].exact.append(ByteSet.hash(b), to: &out) }
-                for length in texts[i].prefixLengths {
-                    if length > b.count { break }
-                    texts[i].prefixes.append(RuleIndex.prefixKey(UnsafeRawBufferPointer(rebasing: b[0..<length])), to: &out)
+                // One running hash over the value serves every prefix length (sorted), and one
+                // from the end every suffix length.
+                if !texts[i].prefixLengths.isEmpty {
+                    var h = RuleIndex.fnvOffset
+                    var next = 0
+                    let lengths = texts[i].prefixLengths
+                    var n = 0
+                    while next < lengths.count && lengths[next] <= b.count {
+                        while n < lengths[next] {
+                            h = (h ^ UInt64(b[n])) &* RuleIndex.fnvPrime
+                            n += 1
+                        }
+                        texts[i].prefixes.append(RuleIndex.key(runningHash: h, length: n), to: &out)
+                        next += 1
+                    }
                 }
-                for length in texts[i].suffixLengths {
-                    if length > b.count { break }
-                    texts[i].suffixes.append(RuleIndex.prefixKey(UnsafeRawBufferPointer(rebasing: b[(b.count - length)...])), to: &out)
+                if !texts[i].suffixLengths.isEmpty {
+                    var h = RuleIndex.fnvOffset
+                    var next = 0
+                    let lengths = texts[i].suffixLengths
+                    var n = 0
+                    while next < lengths.count && lengths[next] <= b.count {
+                        while n < lengths[next] {
+                            h = (h ^ UInt64(b[b.count - 1 - n])) &* RuleIndex.fnvPrime
+                            n += 1
+                        }
+                        texts[i].suffixes.append(RuleIndex.key(runningHash: h, length: n), to: &out)
+                        next += 1
+                    }
                 }
             }
         }

@@ -188,6 +188,11 @@ final class FieldExtractor {
     }
 
     static func slice(_ value: FastValue, directory: Bool) -> FastValue {
+        // Borrowed text gives borrowed parts: no copy for the common case.
+        if case .record(let b) = value, let slash = b.lastIndex(of: UInt8(ascii: "/")) {
+            if directory { return slash == 0 ? .string("/") : .record(UnsafeRawBufferPointer(rebasing: b[..<slash])) }
+            return .record(UnsafeRawBufferPointer(rebasing: b[(slash + 1)...]))
+        }
         let result: FastValue? = value.withText { b in
             guard let slash = b.lastIndex(of: UInt8(ascii: "/")) else {
                 return directory ? .string(".") : .owned(Array(b))

@@ -62,8 +62,25 @@ struct RuleIndex {
 
     var isEmpty: Bool { always.isEmpty && texts.isEmpty && ints.isEmpty }
 
+    /// Keys of prefixes (bytes in order) and suffixes (bytes from the end backwards): FNV-1a
+    /// mixed with the length, so a lookup can hash the value once, incrementally.
+    static func key(runningHash h: UInt64, length: Int) -> Int {
+        Int(truncatingIfNeeded: h) &* 31 &+ length
+    }
+
+    static let fnvOffset: UInt64 = 0xCBF2_9CE4_8422_2325
+    static let fnvPrime: UInt64 = 0x100_0000_01B3
+
     static func prefixKey(_ b: UnsafeRawBufferPointer) -> Int {
-        ByteSet.hash(b) &* 31 &+ b.count
+        var h = fnvOffset
+        for c in b { h = (h ^ UInt64(c)) &* fnvPrime }
+        return key(runningHash: h, length: b.count)
+    }
+
+    static func suffixKey(_ b: UnsafeRawBufferPointer) -> Int {
+        var h = fnvOffset
+        for c in b.reversed() { h = (h ^ UInt64(c)) &* fnvPrime }
+        return key(runningHash: h, length: b.count)
     }
 
     mutating func addAlways(_ rule: Int) { always.append(rule) }
@@ -93,7 +110,7 @@ struct RuleIndex {
         case .suffix(let slot, let p):
             let i = textIndex(slot)
             if !texts[i].suffixLengths.contains(p.count) { texts[i].suffixLengths.append(p.count) }
-            let k = p.withUnsafeBytes { Self.prefixKey($0) }
+            let k = p.withUnsafeBytes { Self.suffixKey($0) }
             if !(texts[i].suffixes[k]?.last == rule) { texts[i].suffixes[k, default: []].append(rule) }
         }
     }
