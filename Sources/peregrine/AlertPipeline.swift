@@ -3,6 +3,7 @@ import Glibc
 #endif
 import PeregrineEngine
 import PeregrineEvents
+import PeregrineProbe
 import PeregrineRules
 
 /// Decode → process table → engine → alert lines: shared by `run` (live) and `replay`.
@@ -57,7 +58,15 @@ func loadRules(_ paths: [String]) throws -> RuleSet {
     return result.ruleSet
 }
 
+/// The name alerts carry in `hostname`: `PEREGRINE_HOSTNAME` (the DaemonSet sets it to the
+/// node's name), else the host's /etc/hostname under HOST_ROOT, else this system's hostname.
 func hostName() -> String {
+    if let name = getenv("PEREGRINE_HOSTNAME"), name.pointee != 0 { return String(cString: name) }
+    if let root = ProcScanner.hostRootFromEnvironment(),
+       let text = ProcScanner.readText(root + "/etc/hostname"),
+       let line = text.split(separator: "\n").first, !line.isEmpty {
+        return String(line)
+    }
     var buffer = [CChar](repeating: 0, count: 256)
     gethostname(&buffer, 255)
     return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
