@@ -43,6 +43,7 @@ let package = Package(
             dependencies: [
                 "PeregrineEvents", "PeregrineProbe", "PeregrineRules", "PeregrineCapture", "PeregrineEngine", "PeregrineRuleTest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(name: "probe-bench", dependencies: ["PeregrineProbe", "PeregrineEvents"]),

@@ -14,7 +14,10 @@ struct RunCommand: ParsableCommand {
     @Option(name: .short, help: "Rule file or folder (repeatable); `default` names the built-in rules.")
     var r: [String] = []
 
-    @Option(name: .short, help: "Override a configuration key: key=value (json_output, rule_matching).")
+    @Option(name: .short, help: "Configuration file (default /etc/peregrine/peregrine.yaml, if it exists).")
+    var c: String?
+
+    @Option(name: .short, help: "Override a configuration key: key=value (json_output, rule_matching, rules_files, cri.sockets, ring_buffer_bytes).")
     var o: [String] = []
 
     @Flag(help: "Alerts as JSON lines (same as -o json_output=true).")
@@ -23,35 +26,41 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Stop cleanly after this many seconds.")
     var duration: Double?
 
-    func run() throws {
-        var jsonOutput = json
-        var matching = Engine.Matching.all
-        for item in o {
-            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else { throw ValidationError("-o \(item): expected key=value") }
-            switch parts[0] {
-            case "json_output":
-                guard let b = Bool(parts[1]) else { throw ValidationError("-o json_output: expected true or false, got \(parts[1])") }
-                jsonOutput = b
-            case "rule_matching":
-                guard let m = Engine.Matching(rawValue: parts[1]) else { throw ValidationError("-o rule_matching: expected all or first, got \(parts[1])") }
-                matching = m
-            default:
-                throw ValidationError("-o \(parts[0]): unknown configuration key")
+    /// File, then -o overrides, then flags; any problem stops the agent before it starts.
+    func configuration() throws -> AgentConfiguration {
+        var config = AgentConfiguration()
+        do {
+            let path = c ?? AgentConfiguration.defaultPath
+            if let text = ProcScanner.readText(path) {
+                try config.apply(yaml: text, source: path)
+            } else if c != nil {
+                throw AgentConfiguration.Problem(source: path, key: "(file)", reason: "cannot be read")
             }
+            for item in o { try config.apply(override: item) }
+        } catch {
+            printError("configuration: \(error)")
+            throw ExitCodeError.badInput
         }
+        if json { config.jsonOutput = true }
+        if !r.isEmpty { config.rulesFiles = r }
+        return config
+    }
+
+    func run() throws {
+        let config = try configuration()
         StopSignal.install()
-        let rules = try loadRules(r)
+        let rules = try loadRules(config.rulesFiles)
         var context = EngineContext(hostname: hostName(), bootToEpochNs: BootClock.bootToEpochOffsetNs())
         let root = ProcScanner.hostRootFromEnvironment() ?? ""
         if let passwd = ProcScanner.readText(root + "/etc/passwd") { context.users = EngineContext.parseIDFile(passwd) }
         if let group = ProcScanner.readText(root + "/etc/group") { context.groups = EngineContext.parseIDFile(group) }
-        let engine = Engine(rules: rules, context: context, matching: matching)
+        let engine = Engine(rules: rules, context: context, matching: config.ruleMatching)
 
         var options = Probe.Options()
         options.syscalls = Self.syscalls(for: engine.neededEventTypes)
+        options.ringBufferBytes = config.ringBufferBytes
         let probe = try openProbe(options)
-        var pipeline = AlertPipeline(engine: engine, json: jsonOutput)
+        var pipeline = AlertPipeline(engine: engine, json: config.jsonOutput)
         pipeline.seed(ProcScanner.scan())
         let stats = LiveLoop(probe: probe, deadline: Deadline(seconds: duration)).run(
             onRecord: { pipeline.handle(record: $0, number: nil) },
