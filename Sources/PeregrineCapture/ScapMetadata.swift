@@ -45,6 +45,19 @@ enum ScapMetadata {
         }
     }
 
+    /// Where the entry at the cursor ends: newer lists give each entry its own u32 length
+    /// (`sized`), which must fit the block; older ones run to the end of the block.
+    static func entryEnd(_ c: inout ScapCursor, sized: Bool, to: Int, list: String) throws -> Int {
+        guard sized else { return to }
+        let entryStart = c.position
+        let length = Int(try c.u32("entry length"))
+        guard length >= 4, length <= to - entryStart else {
+            throw ScapFailure(offset: entryStart, code: .malformedBlock,
+                              message: "\(list) entry length \(length) does not fit the block (\(to - entryStart) bytes left)")
+        }
+        return entryStart + length
+    }
+
     /// Process list, versions 1-9. Version 9 entries start with their own length, so fields
     /// added later are skipped; older versions have a fixed field set per version.
     static func processList(_ data: [UInt8], from: Int, to: Int, version: Int, bigEndian: Bool) throws -> [ScapThread] {
@@ -52,16 +65,7 @@ enum ScapMetadata {
         c.what = "process list entry"
         var out: [ScapThread] = []
         while c.remaining >= 4 {
-            let entryStart = c.position
-            var entryEnd = to
-            if version >= 9 {
-                let length = Int(try c.u32("entry length"))
-                guard length >= 4, length <= to - entryStart else {
-                    throw ScapFailure(offset: entryStart, code: .malformedBlock,
-                                      message: "process list entry length \(length) does not fit the block (\(to - entryStart) bytes left)")
-                }
-                entryEnd = entryStart + length
-            }
+            let entryEnd = try Self.entryEnd(&c, sized: version >= 9, to: to, list: "process list")
             var e = ScapCursor(data, from: c.position, to: entryEnd, bigEndian: bigEndian)
             e.what = "process list entry"
             let tid = try e.i64("tid")
@@ -123,16 +127,7 @@ enum ScapMetadata {
         let tid = try c.i64("tid")
         var out: [(Int64, String)] = []
         while c.remaining >= 4 {
-            let entryStart = c.position
-            var entryEnd = to
-            if sized {
-                let length = Int(try c.u32("entry length"))
-                guard length >= 4, length <= to - entryStart else {
-                    throw ScapFailure(offset: entryStart, code: .malformedBlock,
-                                      message: "fd list entry length \(length) does not fit the block (\(to - entryStart) bytes left)")
-                }
-                entryEnd = entryStart + length
-            }
+            let entryEnd = try Self.entryEnd(&c, sized: sized, to: to, list: "fd list")
             var e = ScapCursor(data, from: c.position, to: entryEnd, bigEndian: bigEndian)
             e.what = "fd list entry"
             let fd = try e.i64("fd")
@@ -171,16 +166,7 @@ enum ScapMetadata {
         var users: [UInt32: String] = [:]
         var groups: [UInt32: String] = [:]
         while c.remaining >= 4 {
-            let entryStart = c.position
-            var entryEnd = to
-            if sized {
-                let length = Int(try c.u32("entry length"))
-                guard length >= 4, length <= to - entryStart else {
-                    throw ScapFailure(offset: entryStart, code: .malformedBlock,
-                                      message: "user list entry length \(length) does not fit the block (\(to - entryStart) bytes left)")
-                }
-                entryEnd = entryStart + length
-            }
+            let entryEnd = try Self.entryEnd(&c, sized: sized, to: to, list: "user list")
             var e = ScapCursor(data, from: c.position, to: entryEnd, bigEndian: bigEndian)
             e.what = "user list entry"
             let kind = try e.u8("entry type")
