@@ -10,6 +10,7 @@ import PackageDescription
 //   CLibbpf / CPeregrineProbe / PeregrineProbe
 //                     the only code that touches libbpf and the kernel.
 //   PeregrineRuleTest rule unit tests: YAML cases of events -> records -> Engine -> expected alerts.
+//   PeregrineService  the agent's self-monitoring HTTP port (health, Prometheus metrics).
 //   peregrine         thin CLI over the libraries.
 let package = Package(
     name: "Peregrine",
@@ -20,6 +21,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .target(name: "PeregrineWire"),
@@ -36,12 +39,20 @@ let package = Package(
             // dynamic exclusivity checks there cost ~20% of matching (measured with perf).
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
         ),
+        .target(
+            name: "PeregrineService",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .target(name: "PeregrineProbe", dependencies: ["CPeregrineProbe", "PeregrineWire", "PeregrineEvents"]),
         .target(name: "PeregrineRuleTest", dependencies: ["PeregrineEngine", "PeregrineEvents", "PeregrineRules", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "peregrine",
             dependencies: [
-                "PeregrineEvents", "PeregrineProbe", "PeregrineRules", "PeregrineCapture", "PeregrineEngine", "PeregrineRuleTest",
+                "PeregrineEvents", "PeregrineProbe", "PeregrineRules", "PeregrineCapture", "PeregrineEngine",
+                "PeregrineService", "PeregrineRuleTest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]

@@ -12,6 +12,8 @@ struct AgentConfiguration: Equatable {
     /// CRI sockets for container metadata (read by the container layer when it lands).
     var criSockets: [String] = []
     var ringBufferBytes: UInt32 = 16 << 20
+    /// The self-monitoring port (/healthz, /metrics, /versions); 0 turns it off.
+    var listenPort = 8765
 
     struct Problem: Error, CustomStringConvertible {
         let source: String
@@ -21,7 +23,7 @@ struct AgentConfiguration: Equatable {
     }
 
     static let defaultPath = "/etc/peregrine/peregrine.yaml"
-    static let keys = ["json_output", "rule_matching", "rules_files", "cri.sockets", "ring_buffer_bytes"]
+    static let keys = ["json_output", "rule_matching", "rules_files", "cri.sockets", "ring_buffer_bytes", "webserver.listen_port"]
 
     /// Applies a YAML document (a mapping; nested mappings spell dotted keys).
     mutating func apply(yaml text: String, source: String) throws {
@@ -95,6 +97,11 @@ struct AgentConfiguration: Equatable {
                 throw fail("expected a power of two between 4096 and 1073741824")
             }
             ringBufferBytes = UInt32(n)
+        case "webserver.listen_port":
+            guard let n = node.int ?? node.string.flatMap({ Int($0) }), (0...65535).contains(n) else {
+                throw fail("expected a port number (0 turns the server off)")
+            }
+            listenPort = n
         default:
             let hint = Self.keys.min { EditDistanceLite.distance($0, key) < EditDistanceLite.distance($1, key) }
             throw fail("unknown key" + (hint.map { "; did you mean \($0)?" } ?? ""))

@@ -3,6 +3,7 @@ import PeregrineEngine
 import PeregrineEvents
 import PeregrineProbe
 import PeregrineRules
+import PeregrineService
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,7 +18,7 @@ struct RunCommand: ParsableCommand {
     @Option(name: .short, help: "Configuration file (default /etc/peregrine/peregrine.yaml, if it exists).")
     var c: String?
 
-    @Option(name: .short, help: "Override a configuration key: key=value (json_output, rule_matching, rules_files, cri.sockets, ring_buffer_bytes).")
+    @Option(name: .short, help: "Override a configuration key: key=value (json_output, rule_matching, rules_files, cri.sockets, ring_buffer_bytes, webserver.listen_port).")
     var o: [String] = []
 
     @Flag(help: "Alerts as JSON lines (same as -o json_output=true).")
@@ -49,6 +50,11 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let config = try configuration()
         StopSignal.install()
+        // The port comes up first and says "starting" until the probe is attached.
+        let server = config.listenPort > 0
+            ? MonitoringServer(port: config.listenPort, versions: [("peregrine", "0.1.0"), ("wire", String(WireLayout.version))])
+            : nil
+        server?.start()
         let rules = try loadRules(config.rulesFiles)
         var context = EngineContext(hostname: hostName(), bootToEpochNs: BootClock.bootToEpochOffsetNs())
         let root = ProcScanner.hostRootFromEnvironment() ?? ""
@@ -62,10 +68,16 @@ struct RunCommand: ParsableCommand {
         let probe = try openProbe(options)
         var pipeline = AlertPipeline(engine: engine, json: config.jsonOutput)
         pipeline.seed(ProcScanner.scan())
+        let metrics = server.map { AgentMetrics(server: $0) }
+        server?.markReady()
         let stats = LiveLoop(probe: probe, deadline: Deadline(seconds: duration)).run(
             onRecord: { pipeline.handle(record: $0, number: nil) },
-            onTick: { pipeline.flush() }
+            onTick: {
+                metrics?.publish(probe: probe, pipeline: pipeline)
+                return pipeline.flush()
+            }
         )
+        metrics?.publish(probe: probe, pipeline: pipeline, force: true)
         _ = pipeline.flush()
         printError("\(pipeline.events) events, \(engine.alertsRaised) alerts; kernel lost \(stats.lost); malformed records \(pipeline.decoder.totalRejected)")
         probe.close()
