@@ -25,6 +25,9 @@ public final class Engine {
     /// Candidate rules of the current event, reused so that selecting them allocates nothing.
     private var candidates: [Int] = []
     public private(set) var eventsSeen: UInt64 = 0
+    /// Events seen per event-type code (the engine has the code anyway: counting here costs
+    /// one increment, where a count keyed by name would hash a string per event).
+    private var seenByType: [UInt64] = Array(repeating: 0, count: EventTypeCode.names.count)
     public private(set) var alertsRaised: UInt64 = 0
     /// Matches per rule index (names via `rules.rules[i].name`).
     public private(set) var matchesByRule: [UInt64]
@@ -47,6 +50,11 @@ public final class Engine {
         matchesByRule = Array(repeating: 0, count: rules.rules.count)
     }
 
+    /// Events seen by `evt.type` (types never seen are left out), for metrics.
+    public var eventsByType: [(type: String, count: UInt64)] {
+        seenByType.enumerated().filter { $0.element > 0 }.map { (EventTypeCode.names[$0.offset], $0.element) }
+    }
+
     /// Event types some enabled rule needs: what the probe should report.
     public var neededEventTypes: Set<String> {
         var out: Set<String> = []
@@ -58,6 +66,7 @@ public final class Engine {
     public func process(_ event: EventView, number: UInt64, processes: ProcessTable, emit: (Alert) -> Void) {
         eventsSeen &+= 1
         let code = EventTypeCode.of(event)
+        seenByType[code.index] &+= 1
         if buckets[code.index].isEmpty { return }
         let x: FieldExtractor
         if let reused = extractor {

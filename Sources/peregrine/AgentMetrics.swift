@@ -38,7 +38,7 @@ final class AgentMetrics {
         guard force || now - lastPublish >= 1_000_000_000 else { return }
         lastPublish = now
         let r = server.registry
-        for (type, count) in pipeline.eventsByType {
+        for (type, count) in pipeline.engine.eventsByType {
             let delta = count - (published[type] ?? 0)
             if delta > 0 {
                 r.makeCounter(name: "peregrine_events", labels: [("evt_type", type)]).increment(by: Int64(delta))

@@ -14,8 +14,6 @@ struct AlertPipeline {
     let json: Bool
     var out = OutputStream(fd: 1)
     private(set) var events: UInt64 = 0
-    /// Events by `evt.type`, for /metrics.
-    private(set) var eventsByType: [String: UInt64] = [:]
 
     init(engine: Engine, json: Bool) {
         self.engine = engine
@@ -29,7 +27,6 @@ struct AlertPipeline {
     mutating func handle(record bytes: UnsafeRawBufferPointer, number: UInt64?) {
         guard let event = decoder.decode(bytes) else { return }
         events += 1
-        eventsByType[EventJSON.eventType(event), default: 0] &+= 1
         let n = number ?? events
         // The exit's rules see the process it ends; everything else sees the table after
         // the event (an exec with its new image, a fork's child).
