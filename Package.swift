@@ -55,7 +55,11 @@ let package = Package(
                 "PeregrineService", "PeregrineRuleTest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
-            ]
+            ],
+            // The live and replay loops hand each record to closures that mutate the one
+            // pipeline of the consumer thread; dynamic exclusivity checks on those captures
+            // cost ~230 instructions per event (callgrind, `scripts/bench-replay`).
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
         ),
         .executableTarget(name: "probe-bench", dependencies: ["PeregrineProbe", "PeregrineEvents"]),
         .executableTarget(name: "engine-bench", dependencies: ["PeregrineEngine", "PeregrineCapture", "PeregrineEvents", "PeregrineRules"]),
