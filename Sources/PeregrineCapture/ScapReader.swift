@@ -407,9 +407,29 @@ public struct ScapReader {
             throw ScapError(file: path, offset: 0, code: .unreadable, message: "cannot open: \(String(cString: strerror(code)))")
         }
         defer { close(fd) }
-        var out: [UInt8] = []
+        // Read straight into one buffer of the file's size (a capture can be hundreds of
+        // MiB: no chunk copies, no regrowth); a file that grows meanwhile is read on.
+        var info = stat()
+        let size = fstat(fd, &info) == 0 && info.st_size > 0 ? Int(info.st_size) : 0
+        if size > limit {
+            throw ScapError(file: path, offset: limit, code: .tooLarge, message: "file is larger than the limit of \(limit) bytes")
+        }
+        var failure: Int32 = 0
+        var out = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            while initialized < size {
+                let n = read(fd, buffer.baseAddress! + initialized, size - initialized)
+                if n < 0 && errno == EINTR { continue }
+                if n < 0 { failure = errno }
+                if n <= 0 { break }
+                initialized += n
+            }
+        }
+        if failure != 0 {
+            throw ScapError(file: path, offset: out.count, code: .unreadable, message: "read failed: \(String(cString: strerror(failure)))")
+        }
+        // A file that grew since fstat (or a pipe, which has no size): read on in chunks.
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
+        while out.count >= size {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
