@@ -42,7 +42,10 @@ public final class MonitoringServer: Sendable {
         let port = self.port
         return Task.detached {
             do {
-                try await app.runService()
+                // No signals: by default the service group takes SIGTERM and SIGINT for itself
+                // (it sets them to SIG_IGN), so the agent's own stop handler never ran and a
+                // pod's SIGTERM only stopped this port. The agent stops the process itself.
+                try await app.runService(gracefulShutdownSignals: [])
             } catch {
                 // Detection goes on without the port; say so rather than fail silently.
                 let line = "peregrine: monitoring port \(port) is not served: \(error)\n"
