@@ -223,7 +223,7 @@ static long path_step(__u32 i, struct path_walk *w)
     struct mount *m = w->m;
     struct dentry *mnt_root, *parent;
     struct qstr name;
-    __u32 len, pos = w->pos;
+    __u32 len, pos = w->pos, last;
 
     if (d == w->root_d && vm == w->root_m) {
         w->done = 1;
@@ -231,9 +231,9 @@ static long path_step(__u32 i, struct path_walk *w)
     }
     mnt_root = BPF_CORE_READ(vm, mnt_root);
     parent = BPF_CORE_READ(d, d_parent);
-    if (d == mnt_root || d == parent) {
+    if (d == mnt_root) {
         struct mount *up = BPF_CORE_READ(m, mnt_parent);
-        if (d != mnt_root || up == m || !up) {
+        if (up == m || !up) {
             w->done = 1;
             return 1;
         }
@@ -244,6 +244,14 @@ static long path_step(__u32 i, struct path_walk *w)
     }
     name = BPF_CORE_READ(d, d_name);
     len = name.len;
+    /* A dentry that is its own parent without being its mount's root is in no directory
+     * tree: memfd and other pseudo files (runc re-executes itself from "memfd:runc"). The
+     * kernel names those by the dentry alone; so do we, as "/NAME", and stop. */
+    last = d == parent;
+    if (last && len == 0) {
+        w->done = 1;
+        return 1;
+    }
     if (len + 1 >= pos || pos > PG_MAX_PATH || len > PG_MAX_PATH) {
         w->flags |= PG_F_PATH_TRUNCATED;
         w->done = 1;
@@ -256,7 +264,8 @@ static long path_step(__u32 i, struct path_walk *w)
     w->s->path[pos] = '/';
     w->pos = pos;
     w->d = parent;
-    return 0;
+    w->done = last;
+    return last;
 }
 
 static __noinline __u32 build_path(struct pg_scratch *s, struct dentry *d, struct vfsmount *vm, __u32 *flags)
