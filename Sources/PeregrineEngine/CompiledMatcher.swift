@@ -186,7 +186,7 @@ final class CompiledMatcher {
     private func lowerCheck(_ c: CompiledCheck, whole: CompiledCondition) -> Check {
         references.append(whole)
         let fallback = Check(slot: -1, test: .reference(Int32(references.count - 1)), anyAncestor: false)
-        guard case .field(let field) = c.operand else { return fallback }
+        guard case .field(let field) = c.operand, c.modifier == nil else { return fallback }
         let code = FieldCode.of(field)
         if code == .external || field.info.multiplicity == .list && field.argument == nil { return fallback }
         let anyAncestor = code.isAncestor && field.argument == nil
