@@ -248,14 +248,28 @@ final class FieldExtractor {
         return .record(path)
     }
 
+    /// Offset of the last '/' (a plain pointer loop: `lastIndex(of:)` through the generic
+    /// collection API cost more than the rest of `fd.directory`).
+    @inline(__always)
+    static func lastSlash(_ b: UnsafeRawBufferPointer) -> Int? {
+        guard let base = b.baseAddress else { return nil }
+        let p = base.assumingMemoryBound(to: UInt8.self)
+        var i = b.count
+        while i > 0 {
+            i -= 1
+            if p[i] == 47 { return i }
+        }
+        return nil
+    }
+
     static func slice(_ value: FastValue, directory: Bool) -> FastValue {
         // Borrowed text gives borrowed parts: no copy for the common case.
-        if case .record(let b) = value, let slash = b.lastIndex(of: UInt8(ascii: "/")) {
+        if case .record(let b) = value, let slash = lastSlash(b) {
             if directory { return slash == 0 ? .string("/") : .record(UnsafeRawBufferPointer(rebasing: b[..<slash])) }
             return .record(UnsafeRawBufferPointer(rebasing: b[(slash + 1)...]))
         }
         let result: FastValue? = value.withText { b in
-            guard let slash = b.lastIndex(of: UInt8(ascii: "/")) else {
+            guard let slash = lastSlash(b) else {
                 return directory ? .string(".") : .owned(Array(b))
             }
             if directory {

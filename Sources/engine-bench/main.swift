@@ -226,6 +226,8 @@ case "run":
     var trace = 0
     if let i = args.firstIndex(of: "--trace-allocs"), i + 1 < args.count { trace = Int(args[i + 1]) ?? 0 }
     var failed = false
+    // --no-allocs skips the allocation pass (callgrind counts one pass of instructions).
+    let countAllocations = !args.contains("--no-allocs")
     let root = String(#filePath).split(separator: "/").dropLast(3).joined(separator: "/")
     let falcoRules = readFile("/" + root + "/../shared/falco-rules/falco_rules.yaml")
     let w = Workload(path: args[2])
@@ -248,7 +250,7 @@ case "run":
     let nullNs = null.isEmpty ? 0 : median(null)
     if !null.isEmpty {
         print("null pass (decode + process table): \(String(format: "%.1f", nullNs)) ns/event")
-        print("  heap allocations: \(allocationPass(stream, engine: nil, seeded: seeded, trace: 0).summary)")
+        if countAllocations { print("  heap allocations: \(allocationPass(stream, engine: nil, seeded: seeded, trace: 0).summary)") }
     }
     if passes == 0 { configs.removeAll() }
     for (name, rules) in configs {
@@ -264,6 +266,7 @@ case "run":
         let ratio = nullNs > 0 ? String(format: " (%.2fx null)", m / nullNs) : ""
         print("\(name): \(rules.enabledRules.count) enabled rules: \(String(format: "%.1f", m)) ns/event decode+match\(ratio), \(alerts) alerts/pass")
         // After the timed passes: caches are warm, as in a long-running agent.
+        guard countAllocations else { continue }
         let counts = allocationPass(stream, engine: engine, seeded: seeded, trace: trace)
         print("  heap allocations: \(counts.summary)")
         if counts.nonMatching > 0 {
