@@ -62,7 +62,9 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
         ),
         .executableTarget(name: "probe-bench", dependencies: ["PeregrineProbe", "PeregrineEvents"]),
-        .executableTarget(name: "engine-bench", dependencies: ["PeregrineEngine", "PeregrineCapture", "PeregrineEvents", "PeregrineRules"]),
+        // Counts malloc-family calls for engine-bench's allocations-per-event report.
+        .target(name: "CAllocCounter"),
+        .executableTarget(name: "engine-bench", dependencies: ["PeregrineEngine", "PeregrineCapture", "PeregrineEvents", "PeregrineRules", "CAllocCounter"]),
         .testTarget(name: "PeregrineEventsTests", dependencies: ["PeregrineEvents", "PeregrineWire"]),
         .testTarget(name: "PeregrineProbeTests", dependencies: ["PeregrineProbe", "PeregrineEvents"]),
         .testTarget(name: "PeregrineRulesTests", dependencies: ["PeregrineRules"]),
