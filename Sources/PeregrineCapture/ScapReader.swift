@@ -276,8 +276,63 @@ public struct ScapReader {
 
     // MARK: - events
 
+    /// The common case, fast: a run of well-formed little-endian event blocks of types we do
+    /// not translate (most of a capture) is numbered and counted in one loop over the bytes,
+    /// with the same checks as the full path. It stops, without consuming it, at the first
+    /// block that needs more: a translated type, a metadata block, a limit, or anything
+    /// malformed, which the full path then reads and reports with its exact error.
+    private mutating func skipUntranslated() {
+        guard !section.bigEndian else { return }
+        let maxBlock = options.maxBlockBytes
+        let typeLimit = options.eventTypeLimit ?? UInt16.max
+        let data = self.data
+        var off = offset
+        var numbered: UInt64 = 0
+        translator.withSkipCounters { counts in
+            data.withUnsafeBytes { raw in
+                func u32(_ at: Int) -> Int { Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt32.self))) }
+                func u16(_ at: Int) -> Int { Int(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt16.self))) }
+                let end = raw.count
+                while end - off >= 12 {
+                    guard let layout = ScapBlockType.eventBlock(UInt32(u32(off))) else { return }
+                    let length = u32(off + 4)
+                    guard length >= 12, length <= maxBlock, length <= end - off, u32(off + length - 4) == length else { return }
+                    let eventStart = off + 10 + (layout.hasFlags ? 4 : 0)  // after cpu id and flags
+                    let bodyEnd = off + length - 4
+                    guard bodyEnd - eventStart >= 22 else { return }
+                    let eventLength = u32(eventStart + 16)
+                    let eventType = u16(eventStart + 20)
+                    guard eventLength >= (layout.hasParamCount ? 26 : 22), eventLength <= bodyEnd - eventStart,
+                          eventType < Int(typeLimit), eventType < counts.count,
+                          ScapEventParams.maximum(UInt16(eventType)) == nil else { return }
+                    if layout.hasParamCount {
+                        // The parameter lengths must fit the event, as `paramRanges` checks.
+                        let width = layout.largeLengths ? 4 : 2
+                        let count = u32(eventStart + 22)
+                        let lengthsAt = eventStart + 26
+                        let eventEnd = eventStart + eventLength
+                        guard count <= (eventEnd - lengthsAt) / width else { return }
+                        var value = lengthsAt + count * width
+                        for i in 0..<count {
+                            let n = width == 2 ? u16(lengthsAt + i * 2) : u32(lengthsAt + i * 4)
+                            guard n <= eventEnd - value else { return }
+                            value += n
+                        }
+                    }
+                    counts[eventType] += 1
+                    numbered += 1
+                    off += length
+                }
+            }
+        }
+        offset = off
+        eventCount += numbered
+    }
+
     private mutating func nextEvent() throws -> ScapEvent? {
-        while let (type, length) = try blockHeader() {
+        while true {
+            skipUntranslated()
+            guard let (type, length) = try blockHeader() else { break }
             guard let layout = ScapBlockType.eventBlock(type) else {
                 try readMetadataBlock(type: type, length: length)
                 continue

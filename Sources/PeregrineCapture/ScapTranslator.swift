@@ -39,6 +39,11 @@ struct ScapTranslator {
     }
     private mutating func skip(_ reason: String) { skippedByReason[reason, default: 0] += 1 }
 
+    /// The per-type counters of `skip(_:)`, for a loop that counts many events at once.
+    mutating func withSkipCounters<R>(_ body: (inout UnsafeMutableBufferPointer<Int>) -> R) -> R {
+        skippedByType.withUnsafeMutableBufferPointer { body(&$0) }
+    }
+
     static let atFdcwd: Int64 = -100
 
     init(threads: [Int64: ScapThread]) {
