@@ -196,6 +196,8 @@ case "run":
         let ratio = nullNs > 0 ? String(format: " (%.2fx null)", m / nullNs) : ""
         print("\(name): \(rules.enabledRules.count) enabled rules: \(String(format: "%.1f", m)) ns/event decode+match\(ratio), \(alerts) alerts/pass")
     }
+case "containers":
+    containerBench(args)
 default:
     fail("unknown command \(args[1])")
 }
