@@ -382,7 +382,9 @@ final class CompiledMatcher {
         let s = Int(slot)
         if stamp[s] != epoch {
             let code = codeBuffer[s]
-            values[s] = code == .external
+            // Container metadata without a handle (rule tests, replay) is answered by the
+            // context's extraField hook, which needs the field.
+            values[s] = code == .external || (code.isContainerMetadata && x.entry?.container == nil)
                 ? x.value(code, argument: slotArguments[s], field: slots[s].field)
                 : x.value(code, argument: slotArguments[s], field: nil)
             stamp[s] = epoch
