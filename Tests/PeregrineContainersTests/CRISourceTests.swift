@@ -79,6 +79,11 @@ final class FakeRuntime: Runtime_V1_RuntimeService.SimpleServiceProtocol {
 }
 
 @Suite(.serialized) struct CRISourceTests {
+    /// The agent's 2 s call timeout is too short for a first connection while the whole test
+    /// suite (kernel tests included) loads a 2-core machine.
+    static let callTimeout: Duration = .seconds(60)
+    static let slowMachineSource: ContainerLookupService.SourceFactory = { try CRISource(socketPath: $0, callTimeout: callTimeout) }
+
     static func socketPath() -> String { "/tmp/peregrine-cri-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock" }
 
     static func withRuntime(_ fake: FakeRuntime = FakeRuntime(), _ body: (String) async throws -> Void) async throws {
@@ -97,7 +102,7 @@ final class FakeRuntime: Runtime_V1_RuntimeService.SimpleServiceProtocol {
 
     @Test func metadataFromARealServer() async throws {
         try await Self.withRuntime { path in
-            let source = try CRISource(socketPath: path)
+            let source = try CRISource(socketPath: path, callTimeout: Self.callTimeout)
             defer { source.close() }
             #expect(try await source.listContainerIDs() == [FakeRuntime.container])
             let m = try #require(try await source.metadata(forContainer: FakeRuntime.container))
@@ -120,7 +125,7 @@ final class FakeRuntime: Runtime_V1_RuntimeService.SimpleServiceProtocol {
         }
     }
 
-    static func waitFor(_ inbox: ContainerInbox, seconds: Double = 10, until done: ([ContainerInbox.Update]) -> Bool) async -> [ContainerInbox.Update] {
+    static func waitFor(_ inbox: ContainerInbox, seconds: Double = 60, until done: ([ContainerInbox.Update]) -> Bool) async -> [ContainerInbox.Update] {
         var all: [ContainerInbox.Update] = []
         let end = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         while ContinuousClock.now < end {
@@ -145,7 +150,7 @@ final class FakeRuntime: Runtime_V1_RuntimeService.SimpleServiceProtocol {
         removed.containerEventType = .containerDeletedEvent
         fake.events.withLock { $0 = [started, removed] }
         try await Self.withRuntime(fake) { path in
-            let service = ContainerLookupService(sockets: ["/nonexistent/first.sock", path])
+            let service = ContainerLookupService(sockets: ["/nonexistent/first.sock", path], makeSource: Self.slowMachineSource)
             service.start()
             defer { service.stop() }
             let updates = await Self.waitFor(service.inbox) { all in
@@ -173,7 +178,8 @@ final class FakeRuntime: Runtime_V1_RuntimeService.SimpleServiceProtocol {
 
     @Test func runtimeAppearingLaterIsPickedUp() async throws {
         let path = Self.socketPath()
-        let service = ContainerLookupService(sockets: [path], initialBackoff: .milliseconds(20), maxBackoff: .milliseconds(100))
+        let service = ContainerLookupService(sockets: [path], initialBackoff: .milliseconds(20), maxBackoff: .milliseconds(100),
+                                             makeSource: Self.slowMachineSource)
         service.start()
         defer { service.stop() }
         try await Task.sleep(for: .milliseconds(200))
