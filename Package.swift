@@ -11,6 +11,8 @@ import PackageDescription
 //                     the only code that touches libbpf and the kernel.
 //   PeregrineRuleTest rule unit tests: YAML cases of events -> records -> Engine -> expected alerts.
 //   PeregrineService  the agent's self-monitoring HTTP port (health, Prometheus metrics).
+//   PeregrineContainers container and pod metadata from the CRI runtime (gRPC over its unix
+//                     socket; code generated from proto/cri by scripts/gen-cri), off the hot path.
 //   peregrine         thin CLI over the libraries.
 let package = Package(
     name: "Peregrine",
@@ -23,6 +25,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .target(name: "PeregrineWire"),
@@ -46,13 +52,23 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        .target(
+            name: "PeregrineContainers",
+            dependencies: [
+                "PeregrineEvents", "PeregrineRules",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         .target(name: "PeregrineProbe", dependencies: ["CPeregrineProbe", "PeregrineWire", "PeregrineEvents"]),
         .target(name: "PeregrineRuleTest", dependencies: ["PeregrineEngine", "PeregrineEvents", "PeregrineRules", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "peregrine",
             dependencies: [
                 "PeregrineEvents", "PeregrineProbe", "PeregrineRules", "PeregrineCapture", "PeregrineEngine",
-                "PeregrineService", "PeregrineRuleTest",
+                "PeregrineService", "PeregrineRuleTest", "PeregrineContainers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -70,6 +86,14 @@ let package = Package(
         .testTarget(name: "PeregrineRulesTests", dependencies: ["PeregrineRules"]),
         .testTarget(name: "PeregrineEngineTests", dependencies: ["PeregrineEngine", "PeregrineEvents", "PeregrineRules"]),
         .testTarget(name: "PeregrineCaptureTests", dependencies: ["PeregrineCapture", "PeregrineEvents"]),
+        .testTarget(
+            name: "PeregrineContainersTests",
+            dependencies: [
+                "PeregrineContainers", "PeregrineEvents", "PeregrineEngine", "PeregrineRules",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+            ]
+        ),
         .testTarget(name: "PeregrineRuleTestTests", dependencies: ["PeregrineRuleTest", "PeregrineRules", "PeregrineEvents"]),
     ]
 )

@@ -410,7 +410,9 @@ final class CompiledMatcher {
         let s = Int(slot)
         if stamp[s] != epoch {
             let code = codeBuffer[s]
-            let v = code == .external
+            // Container metadata without a handle (rule tests, replay) is answered by the
+            // context's extraField hook, which needs the field.
+            let v = code == .external || (code.isContainerMetadata && x.entry?.container == nil)
                 ? x.value(code, argument: slotArguments[s], field: slots[s].field)
                 : x.value(code, argument: slotArguments[s], field: nil)
             values[s] = slotTransforms[s].isEmpty ? v : Self.transform(v, slotTransforms[s], x)

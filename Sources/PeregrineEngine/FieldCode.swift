@@ -11,6 +11,11 @@ enum FieldCode: UInt8, Sendable {
     case threadTid, threadIsMain
     case userUid, userName, userLoginUid, userLoginName, groupGid, groupName
     case containerID, containerFullID
+    // Container and pod metadata (the container layer's handle on the process entry, else
+    // `EngineContext.extraField`).
+    case containerName, containerType, containerImage, containerImageID, containerImageRepository
+    case containerImageTag, containerImageDigest, containerPrivileged
+    case k8sNsName, k8sPodName, k8sPodUID, k8sPodLabels, k8sPodLabel, k8sPodSandboxID, k8sPodFullSandboxID
     case fdNum, fdName, fdNameRaw, fdDirectory, fdFilename, fdTypeChar, fdType, fdIno, fdDev
     // Parent and ancestor fields (answered from the process table).
     case procPpid, procPname, procPexe, procPexePath, procPcmdline
@@ -33,6 +38,13 @@ enum FieldCode: UInt8, Sendable {
         "user.uid": .userUid, "user.name": .userName, "user.loginuid": .userLoginUid, "user.loginname": .userLoginName,
         "group.gid": .groupGid, "group.name": .groupName,
         "container.id": .containerID, "container.full_id": .containerFullID,
+        "container.name": .containerName, "container.type": .containerType, "container.image": .containerImage,
+        "container.image.id": .containerImageID, "container.image.repository": .containerImageRepository,
+        "container.image.tag": .containerImageTag, "container.image.digest": .containerImageDigest,
+        "container.privileged": .containerPrivileged,
+        "k8s.ns.name": .k8sNsName, "k8s.pod.name": .k8sPodName, "k8s.pod.uid": .k8sPodUID, "k8s.pod.id": .k8sPodUID,
+        "k8s.pod.labels": .k8sPodLabels, "k8s.pod.label": .k8sPodLabel, "k8s.pod.sandbox_id": .k8sPodSandboxID,
+        "k8s.pod.full_sandbox_id": .k8sPodFullSandboxID,
         "fd.num": .fdNum, "fd.name": .fdName, "fd.nameraw": .fdNameRaw, "fd.directory": .fdDirectory,
         "fd.filename": .fdFilename, "fd.typechar": .fdTypeChar, "fd.type": .fdType, "fd.ino": .fdIno, "fd.dev": .fdDev,
         "proc.ppid": .procPpid, "proc.pname": .procPname, "proc.pexe": .procPexe, "proc.pexepath": .procPexePath,
@@ -41,6 +53,21 @@ enum FieldCode: UInt8, Sendable {
     ]
 
     static func of(_ field: ResolvedField) -> FieldCode { byName[field.info.name] ?? .external }
+
+    /// Fields whose value comes from the container runtime (what an alert waits for while a
+    /// container's lookup is pending).
+    static let containerMetadataFieldNames: Set<String> = Set(byName.compactMap { $0.value.isContainerMetadata ? $0.key : nil })
+
+    var isContainerMetadata: Bool {
+        switch self {
+        case .containerName, .containerType, .containerImage, .containerImageID, .containerImageRepository,
+             .containerImageTag, .containerImageDigest, .containerPrivileged,
+             .k8sNsName, .k8sPodName, .k8sPodUID, .k8sPodLabels, .k8sPodLabel, .k8sPodSandboxID, .k8sPodFullSandboxID:
+            return true
+        default:
+            return false
+        }
+    }
 
     /// Ancestor fields: index 0 is the process itself, 1 its parent; no index means any.
     var isAncestor: Bool {

@@ -10,16 +10,18 @@
 public enum ContainerID {
     public static let host = "host"
 
-    /// The full id, or nil for a host process.
+    /// The full id, or nil for a host process. Components are scanned from the root down and the
+    /// first id wins: a process inside a container can create and enter child cgroups below its
+    /// own (named like another container's id, say), never above it, so the outermost id is the
+    /// one the runtime assigned and the only one a container cannot forge.
     public static func fullID(fromCgroup path: String) -> String? {
         let bytes = Array(path.utf8)
-        // Scan components from the leaf up: a container's processes may sit in a child cgroup.
-        var end = bytes.count
-        while end > 0 {
-            var start = end
-            while start > 0 && bytes[start - 1] != UInt8(ascii: "/") { start -= 1 }
-            if let id = hexRun(bytes[start..<end]) { return id }
-            end = start - 1
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count && bytes[end] != UInt8(ascii: "/") { end += 1 }
+            if end > start, let id = hexRun(bytes[start..<end]) { return id }
+            start = end + 1
         }
         return nil
     }

@@ -7,6 +7,9 @@ public struct ProcessTable {
     /// string of a process, and changes replace the box, so the table keeps value semantics.
     public final class Entry: @unchecked Sendable {
         public let info: ProcessInfo
+        /// The process's container, filled by the container layer on the consumer thread
+        /// (nil for host processes, or when no layer tracks containers).
+        public var container: ContainerHandle?
         init(_ info: ProcessInfo) { self.info = info }
     }
 
@@ -24,6 +27,11 @@ public struct ProcessTable {
 
     /// The entry of `pid` without copying it (the hot path's way in).
     public func entry(_ pid: UInt32) -> Entry? { entries[pid] }
+
+    /// Visits every entry, in no particular order.
+    public func forEachEntry(_ body: (Entry) -> Void) {
+        for entry in entries.values { body(entry) }
+    }
 
     /// Every process known, in no particular order.
     public var processes: [ProcessInfo] { entries.values.map(\.info) }

@@ -275,6 +275,8 @@ case "run":
         }
     }
     if failed { exit(1) }
+case "containers":
+    containerBench(args)
 default:
     fail("unknown command \(args[1])")
 }

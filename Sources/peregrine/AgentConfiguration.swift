@@ -9,8 +9,12 @@ struct AgentConfiguration: Equatable {
     var ruleMatching = Engine.Matching.all
     /// Rule files or folders; `-r` on the command line replaces them.
     var rulesFiles: [String] = []
-    /// CRI sockets for container metadata (read by the container layer when it lands).
+    /// CRI sockets for container metadata; empty means Falco's defaults (under HOST_ROOT).
     var criSockets: [String] = []
+    /// Container metadata from the CRI runtime (`container_metadata.enabled`).
+    var containerMetadata = true
+    /// How long alerts that need a container's metadata wait for it (`container_metadata.timeout_ms`).
+    var containerMetadataTimeoutMs = 500
     var ringBufferBytes: UInt32 = 16 << 20
     /// The self-monitoring port (/healthz, /metrics, /versions); 0 turns it off.
     var listenPort = 8765
@@ -23,7 +27,8 @@ struct AgentConfiguration: Equatable {
     }
 
     static let defaultPath = "/etc/peregrine/peregrine.yaml"
-    static let keys = ["json_output", "rule_matching", "rules_files", "cri.sockets", "ring_buffer_bytes", "webserver.listen_port"]
+    static let keys = ["json_output", "rule_matching", "rules_files", "cri.sockets", "ring_buffer_bytes", "webserver.listen_port",
+                       "container_metadata.enabled", "container_metadata.timeout_ms"]
 
     /// Applies a YAML document (a mapping; nested mappings spell dotted keys).
     mutating func apply(yaml text: String, source: String) throws {
@@ -92,6 +97,14 @@ struct AgentConfiguration: Equatable {
             rulesFiles = try strings()
         case "cri.sockets":
             criSockets = try strings()
+        case "container_metadata.enabled":
+            guard let b = node.bool ?? node.string.flatMap(Bool.init) else { throw fail("expected true or false, got \(node.string ?? "a non-scalar")") }
+            containerMetadata = b
+        case "container_metadata.timeout_ms":
+            guard let n = node.int ?? node.string.flatMap({ Int($0) }), (0...60_000).contains(n) else {
+                throw fail("expected milliseconds between 0 and 60000")
+            }
+            containerMetadataTimeoutMs = n
         case "ring_buffer_bytes":
             guard let n = node.int ?? node.string.flatMap({ Int($0) }), n >= 4096, n <= 1 << 30, n & (n - 1) == 0 else {
                 throw fail("expected a power of two between 4096 and 1073741824")

@@ -53,6 +53,7 @@ final class AgentMetrics {
                 .increment(by: Int64(count - publishedMatches[i]))
             publishedMatches[i] = count
         }
+        if let containers = pipeline.containers { publishContainers(containers) }
         let stats = probe.stats()
         kernelLost.set(to: Double(stats.lost))
         kernelAttempted.set(to: Double(stats.attempted))

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import PeregrineContainers
 import PeregrineEngine
 import PeregrineEvents
 import PeregrineProbe
@@ -14,6 +15,9 @@ struct AlertPipeline {
     let json: Bool
     var out = OutputStream(fd: 1)
     private(set) var events: UInt64 = 0
+    /// Container metadata (live runs): see `ContainerTracker` for what waits and why.
+    var containers: ContainerTracker?
+    private var heldDecoder = RecordDecoder()
 
     init(engine: Engine, json: Bool) {
         self.engine = engine
@@ -21,7 +25,10 @@ struct AlertPipeline {
     }
 
     mutating func seed(_ processes: [ProcessInfo]) {
-        for p in processes { table.insert(p) }
+        for p in processes {
+            table.insert(p)
+            containers?.attach(table.entry(p.pid))
+        }
     }
 
     mutating func handle(record bytes: UnsafeRawBufferPointer, number: UInt64?) {
@@ -31,11 +38,39 @@ struct AlertPipeline {
         // The exit's rules see the process it ends; everything else sees the table after
         // the event (an exec with its new image, a fork's child).
         if event.kind != .exit { table.apply(event) }
+        // Events that need a pending container's metadata wait (copied) instead of matching now.
+        if let containers, containers.observe(event, bytes: bytes, number: n, table: table) {
+            if event.kind == .exit { table.apply(event) }
+            return
+        }
+        match(event, number: n, processes: table)
+        if event.kind == .exit { table.apply(event) }
+    }
+
+    private mutating func match(_ event: EventView, number: UInt64, processes: ProcessTable) {
         let asJSON = json
-        engine.process(event, number: n, processes: table) { alert in
+        let containers = containers
+        let handle = containers == nil ? nil : processes.entry(event.pid)?.container
+        engine.process(event, number: number, processes: processes) { alert in
+            var alert = alert
+            containers?.markAlert(&alert, container: handle)
             out.write(asJSON ? alert.jsonLine + "\n" : alert.textLine + "\n")
         }
-        if event.kind == .exit { table.apply(event) }
+    }
+
+    /// Releases held events whose metadata arrived or whose wait is over; on every tick.
+    mutating func tick() {
+        guard let containers else { return }
+        let now = ContainerTracker.monotonicNs()
+        var released: [ContainerTracker.HeldEvent] = []
+        containers.poll(nowNs: now) { released.append($0) }
+        for held in released {
+            held.bytes.withUnsafeBytes { bytes in
+                guard let event = heldDecoder.decode(bytes) else { return }
+                match(event, number: held.number, processes: held.processes)
+            }
+        }
+        containers.sweep(table: table, nowNs: now)
     }
 
     mutating func flush() -> Bool {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PeregrineContainers
 import PeregrineEngine
 import PeregrineEvents
 import PeregrineProbe
@@ -67,20 +68,46 @@ struct RunCommand: ParsableCommand {
         options.ringBufferBytes = config.ringBufferBytes
         let probe = try openProbe(options)
         var pipeline = AlertPipeline(engine: engine, json: config.jsonOutput)
+        let lookups = config.containerMetadata ? Self.startContainerMetadata(config, engine: engine, pipeline: &pipeline) : nil
         pipeline.seed(ProcScanner.scan())
         let metrics = server.map { AgentMetrics(server: $0) }
         server?.markReady()
         let stats = LiveLoop(probe: probe, deadline: Deadline(seconds: duration)).run(
             onRecord: { pipeline.handle(record: $0, number: nil) },
             onTick: {
+                pipeline.tick()
                 metrics?.publish(probe: probe, pipeline: pipeline)
                 return pipeline.flush()
             }
         )
+        pipeline.tick()
         metrics?.publish(probe: probe, pipeline: pipeline, force: true)
         _ = pipeline.flush()
+        lookups?.stop()
         printError("\(pipeline.events) events, \(engine.alertsRaised) alerts; kernel lost \(stats.lost); malformed records \(pipeline.decoder.totalRejected)")
+        if let c = pipeline.containers { printError(Self.containerSummary(c)) }
         probe.close()
+    }
+
+    /// Starts CRI lookups on their own task and gives the pipeline its container tracker.
+    static func startContainerMetadata(_ config: AgentConfiguration, engine: Engine, pipeline: inout AlertPipeline) -> ContainerLookupService {
+        let sockets = RuntimeSockets.paths(config.criSockets.isEmpty ? RuntimeSockets.defaults : config.criSockets,
+                                           hostRoot: ProcScanner.hostRootFromEnvironment())
+        let service = ContainerLookupService(sockets: sockets)
+        var options = ContainerTracker.Options()
+        options.timeoutNs = UInt64(config.containerMetadataTimeoutMs) * 1_000_000
+        let needing = Set(engine.rules.rules.filter { $0.isEnabled && Engine.needsContainerMetadata($0) }.map(\.name))
+        pipeline.containers = ContainerTracker(options: options, inbox: service.inbox, holdTypes: engine.eventTypesNeedingContainerMetadata,
+                                               rulesNeedingMetadata: needing, request: service.request)
+        service.start()
+        return service
+    }
+
+    static func containerSummary(_ c: ContainerTracker) -> String {
+        let n = c.counters
+        return "containers: \(n.containersTracked) tracked, \(n.lookupsStarted) lookups, \(c.failures) CRI failures, "
+            + "\(n.metadataUnavailable) without metadata, \(n.eventsHeld) events held (\(n.heldOverflow) over the bound), "
+            + "\(n.alertsWithoutMetadata) alerts without metadata"
     }
 
     /// The syscalls behind the event types rules name (process lifecycle is always on).

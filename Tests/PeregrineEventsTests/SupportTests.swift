@@ -56,10 +56,31 @@ import Testing
         "/machine.slice/libpod-\(id).scope",
         "/default/\(id)",
         "/system.slice/containerd.service/kubepods-pod1.slice:cri-containerd:\(id)",
+        // CRI-O under the kubelet's systemd slices, with and without .scope
+        "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod12_34.slice/crio-\(id).scope",
+        "/kubepods.slice/kubepods-pod12_34.slice/crio-\(id)",
+        // nerdctl (its namespace, and its systemd scope) and a plain ctr namespace
+        "/nerdctl/\(id)",
+        "/system.slice/nerdctl-\(id).scope",
+        "/k8s.io/\(id)",
+        // cgroup v1: the same paths as one hierarchy's view
+        "/kubepods/burstable/pod1234-5678/\(id)",
+        "/docker/\(id)/init.scope",
+        // a process in a child cgroup the container made
+        "/kubepods/besteffort/pod1234-5678/\(id)/worker",
     ])
     func recognisesRuntimeLayouts(path: String) {
         #expect(ContainerID.fullID(fromCgroup: path) == Self.id)
         #expect(ContainerID.shortID(fromCgroup: path) == "0123456789ab")
+    }
+
+    /// A container may create cgroups below its own and name them after another container;
+    /// the outermost id (the runtime's) is the one taken.
+    @Test func childCgroupCannotForgeAnotherContainer() {
+        let other = String(repeating: "f", count: 64)
+        let path = "/kubepods/besteffort/pod1/\(Self.id)/\(other)"
+        #expect(ContainerID.fullID(fromCgroup: path) == Self.id)
+        #expect(ContainerID.fullID(fromCgroup: "/kubepods.slice/cri-containerd-\(Self.id).scope/cri-containerd-\(other).scope") == Self.id)
     }
 
     @Test(arguments: ["/", "/user.slice/user-0.slice/session-1.scope", "/system.slice/containerd.service", ""])

@@ -1,0 +1,157 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import GRPCCore
+import PeregrineEvents
+import Synchronization
+
+/// Runs CRI lookups on its own task, never on the consumer thread. Requests arrive through a
+/// non-blocking stream; answers leave through the inbox. Connects to the first socket that
+/// answers ListContainers, loads every container it lists, follows GetContainerEvents when the
+/// runtime offers it, and reconnects with exponential backoff (0.25 s doubling to 30 s) when
+/// the socket is missing, refuses, times out or restarts (a failed call or a broken event
+/// stream drops the connection). While disconnected, requests fail at once (metadata unknown)
+/// rather than piling up; the reconnect's listing fills them in later.
+public final class ContainerLookupService: Sendable {
+    public typealias SourceFactory = @Sendable (String) throws -> any ContainerMetadataSource
+
+    public let inbox: ContainerInbox
+    private let requests: AsyncStream<String>
+    private let requestSink: AsyncStream<String>.Continuation
+    private let sockets: [String]
+    private let makeSource: SourceFactory
+    private let task = Mutex<Task<Void, Never>?>(nil)
+    private let current = Mutex<(any ContainerMetadataSource)?>(nil)
+    private let initialBackoff: Duration
+    private let maxBackoff: Duration
+
+    public init(sockets: [String], inbox: ContainerInbox = ContainerInbox(),
+                initialBackoff: Duration = .milliseconds(250), maxBackoff: Duration = .seconds(30),
+                makeSource: @escaping SourceFactory = { try CRISource(socketPath: $0) }) {
+        self.sockets = sockets
+        self.inbox = inbox
+        self.makeSource = makeSource
+        self.initialBackoff = initialBackoff
+        self.maxBackoff = maxBackoff
+        (requests, requestSink) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .unbounded)
+    }
+
+    /// Asks for one container's metadata (non-blocking; callable from any thread).
+    public func request(_ id: String) {
+        requestSink.yield(id)
+    }
+
+    public func start() {
+        task.withLock { $0 = Task { await self.run() } }
+    }
+
+    public func stop() {
+        requestSink.finish()
+        task.withLock { $0?.cancel() }
+        current.withLock { $0?.close(); $0 = nil }
+    }
+
+    private func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.maintainConnection() }
+            group.addTask { await self.answerRequests() }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Keeps a connection: connects, and after a failure reconnects with exponential backoff.
+    private func maintainConnection() async {
+        var backoff = initialBackoff
+        while !Task.isCancelled {
+            if current.withLock({ $0 != nil }) {
+                try? await Task.sleep(for: .milliseconds(100))
+                continue
+            }
+            inbox.connected.store(false, ordering: .relaxed)
+            guard let source = await connect() else {
+                inbox.failures.add(1, ordering: .relaxed)
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, maxBackoff)
+                continue
+            }
+            backoff = initialBackoff
+            current.withLock { $0 = source }
+            inbox.connected.store(true, ordering: .relaxed)
+            let inbox = self.inbox
+            Task {
+                do {
+                    try await source.watchEvents { event in
+                        switch event {
+                        case .started(let m): inbox.post(.metadata(m))
+                        case .removed(let id): inbox.post(.removed(id))
+                        }
+                    }
+                } catch let error as RPCError where error.code == .unimplemented {
+                    return  // the runtime does not offer events: lookups on first sight only
+                } catch {}
+                // The stream ended or broke: the runtime went away or restarted.
+                self.drop(source)
+            }
+        }
+    }
+
+    /// One lookup at a time, in order; fails at once while no runtime is connected.
+    private func answerRequests() async {
+        for await id in requests {
+            guard let source = current.withLock({ $0 }) else {
+                inbox.post(.failed(id))
+                continue
+            }
+            do {
+                if let m = try await source.metadata(forContainer: id) {
+                    inbox.answered.add(1, ordering: .relaxed)
+                    inbox.post(.metadata(m))
+                } else {
+                    inbox.post(.failed(id))
+                }
+            } catch {
+                inbox.failures.add(1, ordering: .relaxed)
+                inbox.post(.failed(id))
+                drop(source)
+            }
+        }
+    }
+
+    /// Forgets a broken connection (if it is still the current one): the next tick reconnects.
+    private func drop(_ source: any ContainerMetadataSource) {
+        let dropped = current.withLock { cur -> Bool in
+            guard let c = cur, c === source else { return false }
+            cur = nil
+            return true
+        }
+        if dropped { source.close() }
+    }
+
+    /// The first socket whose runtime answers ListContainers, with every listed container's
+    /// metadata posted.
+    private func connect() async -> (any ContainerMetadataSource)? {
+        for path in sockets {
+            guard Self.exists(path), let source = try? makeSource(path) else { continue }
+            do {
+                let ids = try await source.listContainerIDs()
+                for id in ids {
+                    if let m = try? await source.metadata(forContainer: id) {
+                        inbox.answered.add(1, ordering: .relaxed)
+                        inbox.post(.metadata(m))
+                    }
+                }
+                return source
+            } catch {
+                inbox.failures.add(1, ordering: .relaxed)
+                source.close()
+            }
+        }
+        return nil
+    }
+
+    static func exists(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0
+    }
+}
