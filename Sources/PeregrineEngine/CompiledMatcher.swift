@@ -338,7 +338,7 @@ final class CompiledMatcher {
             options[rule] = found
             for keys in found { for k in Set(keys) { frequency[k, default: 0] += 1 } }
         }
-        var index = RuleIndex()
+        var index = RuleIndex.Builder()
         for rule in rules {
             // The set whose keys, together, select the fewest rules.
             let best = options[rule]?.min { a, b in
@@ -350,8 +350,7 @@ final class CompiledMatcher {
             }
             for k in keys { index.add(rule: rule, key: k) }
         }
-        index.freeze()
-        return index
+        return index.freeze()
     }
 
     /// Alternative key sets for node `n`: the node can only be true if the event matches at
@@ -456,48 +455,20 @@ final class CompiledMatcher {
         return v
     }
 
-    /// Appends to `out` the rules of `index` that may match this event (unsorted).
+    /// Appends to `out` the rules of `index` that may match this event (unsorted, possibly
+    /// repeated). Text fields: one hash for exact values, one trie walk each for prefixes and
+    /// suffixes, stopping where no indexed key continues.
     func candidates(_ index: RuleIndex, _ x: FieldExtractor, into out: inout [Int]) {
-        out.append(contentsOf: index.always)
-        // Indexing in place (no `for t in`): copying an entry would retain every table in it.
-        let texts = index.frozenTexts
-        for i in texts.indices {
-            _ = value(slot: texts[i].slot, x).withText { b in
-                if !texts[i].exact.isEmpty { texts[i].exact.append(ByteSet.hash(b), to: &out) }
-                // One running hash over the value serves every prefix length (sorted), and one
-                // from the end every suffix length.
-                if !texts[i].prefixLengths.isEmpty {
-                    var h = RuleIndex.fnvOffset
-                    var next = 0
-                    let lengths = texts[i].prefixLengths
-                    var n = 0
-                    while next < lengths.count && lengths[next] <= b.count {
-                        while n < lengths[next] {
-                            h = (h ^ UInt64(b[n])) &* RuleIndex.fnvPrime
-                            n += 1
-                        }
-                        texts[i].prefixes.append(RuleIndex.key(runningHash: h, length: n), to: &out)
-                        next += 1
-                    }
-                }
-                if !texts[i].suffixLengths.isEmpty {
-                    var h = RuleIndex.fnvOffset
-                    var next = 0
-                    let lengths = texts[i].suffixLengths
-                    var n = 0
-                    while next < lengths.count && lengths[next] <= b.count {
-                        while n < lengths[next] {
-                            h = (h ^ UInt64(b[b.count - 1 - n])) &* RuleIndex.fnvPrime
-                            n += 1
-                        }
-                        texts[i].suffixes.append(RuleIndex.key(runningHash: h, length: n), to: &out)
-                        next += 1
-                    }
-                }
+        index.appendAlways(to: &out)
+        for t in index.texts {
+            _ = value(slot: t.slot, x).withText { b in
+                index.lookup(t.exact, ByteSet.hash(b), into: &out)
+                if t.prefixRoot >= 0 { index.walk(t.prefixRoot, b, reversed: false, into: &out) }
+                if t.suffixRoot >= 0 { index.walk(t.suffixRoot, b, reversed: true, into: &out) }
             }
         }
         for i in index.ints {
-            if case .int(let v) = value(slot: i.slot, x), let rules = i.values[v] { out.append(contentsOf: rules) }
+            if case .int(let v) = value(slot: i.slot, x) { index.lookup(i.table, Int(truncatingIfNeeded: v), into: &out) }
         }
     }
 
