@@ -88,11 +88,19 @@ struct ByteSet {
             h = m ^ (m >> 29)
             off += 8
         }
+        // The last 0-7 bytes without a byte loop: overlapping loads cover them (the length is
+        // in the seed, so the overlap cannot make two strings of one length collide).
         var tail: UInt64 = 0
-        var j = 0
-        while off + j < b.count {
-            tail |= UInt64(b[off + j]) << UInt64(j << 3)
-            j += 1
+        let rest = b.count - off
+        if rest > 0 {
+            if b.count >= 8 {
+                tail = b.loadUnaligned(fromByteOffset: b.count - 8, as: UInt64.self)
+            } else if rest >= 4 {
+                tail = UInt64(b.loadUnaligned(fromByteOffset: off, as: UInt32.self))
+                    | UInt64(b.loadUnaligned(fromByteOffset: b.count - 4, as: UInt32.self)) << 32
+            } else {
+                tail = UInt64(b[off]) | UInt64(b[off + rest / 2]) << 8 | UInt64(b[b.count - 1]) << 16
+            }
         }
         let m = (h ^ tail) &* 0x9E37_79B9_7F4A_7C15
         return Int(truncatingIfNeeded: m ^ (m >> 29))

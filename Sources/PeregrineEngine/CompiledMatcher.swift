@@ -462,7 +462,7 @@ final class CompiledMatcher {
         index.appendAlways(to: &out)
         for t in index.texts {
             _ = value(slot: t.slot, x).withText { b in
-                index.lookup(t.exact, ByteSet.hash(b), into: &out)
+                if t.exact.mask >= 0 { index.lookup(t.exact, ByteSet.hash(b), into: &out) }
                 if t.prefixRoot >= 0 { index.walk(t.prefixRoot, b, reversed: false, into: &out) }
                 if t.suffixRoot >= 0 { index.walk(t.suffixRoot, b, reversed: true, into: &out) }
             }

@@ -133,11 +133,13 @@ final class RuleIndex {
         }
     }
 
-    /// A trie node: its children's labels and targets at `childStart` in `labels`/`targets`,
-    /// and the rules filed under the key that ends here at `ruleStart` in `rules`.
+    /// A trie node. Its children are consecutive nodes from `firstChild`, in label order;
+    /// which labels exist is a 256-bit map (`bitmaps[4 * node ..< 4 * node + 4]`) and
+    /// `ranks[4 * node + w]` counts the children in the map's words before word `w`, so
+    /// following a byte costs a load, a mask and a popcount, however many children there are.
+    /// The rules filed under the key that ends at this node are at `ruleStart` in `rules`.
     struct TrieNode {
-        var childStart: Int32
-        var childCount: Int32
+        var firstChild: Int32
         var ruleStart: Int32
         var ruleCount: Int32
     }
@@ -149,8 +151,8 @@ final class RuleIndex {
     let ints: UnsafeMutableBufferPointer<IntField>
     let slots: UnsafeMutableBufferPointer<HashSlot>
     let nodes: UnsafeMutableBufferPointer<TrieNode>
-    let labels: UnsafeMutableBufferPointer<UInt8>
-    let targets: UnsafeMutableBufferPointer<Int32>
+    let bitmaps: UnsafeMutableBufferPointer<UInt64>
+    let ranks: UnsafeMutableBufferPointer<UInt16>
     let rules: UnsafeMutableBufferPointer<Int32>
 
     private static func buffer<T>(_ items: [T]) -> UnsafeMutableBufferPointer<T> {
@@ -162,14 +164,14 @@ final class RuleIndex {
     init(_ b: Builder) {
         var slots: [HashSlot] = []
         var nodes: [TrieNode] = []
-        var labels: [UInt8] = []
-        var targets: [Int32] = []
+        var bitmaps: [UInt64] = []
+        var ranks: [UInt16] = []
         var rules: [Int32] = []
         var texts: [TextField] = []
         for t in b.texts {
             let exact = Self.hashTable(t.exact, &slots, &rules)
-            let prefixRoot = Self.trie(t.prefixes, &nodes, &labels, &targets, &rules)
-            let suffixRoot = Self.trie(t.suffixes, &nodes, &labels, &targets, &rules)
+            let prefixRoot = Self.trie(t.prefixes, &nodes, &bitmaps, &ranks, &rules)
+            let suffixRoot = Self.trie(t.suffixes, &nodes, &bitmaps, &ranks, &rules)
             texts.append(TextField(slot: t.slot, exact: exact, prefixRoot: prefixRoot, suffixRoot: suffixRoot))
         }
         var ints: [IntField] = []
@@ -181,24 +183,25 @@ final class RuleIndex {
         self.texts = Self.buffer(texts)
         self.ints = Self.buffer(ints)
         self.nodes = Self.buffer(nodes)
-        self.labels = Self.buffer(labels)
-        self.targets = Self.buffer(targets)
+        self.bitmaps = Self.buffer(bitmaps)
+        self.ranks = Self.buffer(ranks)
         self.rules = Self.buffer(rules)
     }
 
     deinit {
-        for p in [always.baseAddress, targets.baseAddress, rules.baseAddress] { p?.deallocate() }
+        for p in [always.baseAddress, rules.baseAddress] { p?.deallocate() }
         texts.baseAddress?.deallocate()
         ints.baseAddress?.deallocate()
         nodes.baseAddress?.deallocate()
-        labels.baseAddress?.deallocate()
+        bitmaps.baseAddress?.deallocate()
+        ranks.baseAddress?.deallocate()
         slots.baseAddress?.deallocate()
     }
 
     /// Appends a byte trie over `keys` to the flat arrays (children of a node contiguous);
     /// returns its root, or -1 when there are no keys.
-    private static func trie(_ keys: [(key: [UInt8], rule: Int)], _ nodes: inout [TrieNode], _ labels: inout [UInt8],
-                             _ targets: inout [Int32], _ rules: inout [Int32]) -> Int32 {
+    private static func trie(_ keys: [(key: [UInt8], rule: Int)], _ nodes: inout [TrieNode], _ bitmaps: inout [UInt64],
+                             _ ranks: inout [UInt16], _ rules: inout [Int32]) -> Int32 {
         guard !keys.isEmpty else { return -1 }
         // A tree of dictionaries first, then flattened breadth-first.
         var children: [[UInt8: Int]] = [[:]]
@@ -230,12 +233,16 @@ final class RuleIndex {
         }
         for n in order {
             let kids = children[n].sorted { $0.key < $1.key }
-            nodes.append(TrieNode(childStart: Int32(labels.count), childCount: Int32(kids.count),
-                                  ruleStart: Int32(rules.count), ruleCount: Int32(filed[n].count)))
-            for (label, child) in kids {
-                labels.append(label)
-                targets.append(Int32(base + position[child]!))
+            var words: [UInt64] = [0, 0, 0, 0]
+            for (label, _) in kids { words[Int(label >> 6)] |= 1 << UInt64(label & 63) }
+            var before: UInt16 = 0
+            for w in words {
+                ranks.append(before)
+                before += UInt16(w.nonzeroBitCount)
             }
+            bitmaps += words
+            let first = kids.first.map { base + position[$0.value]! } ?? 0
+            nodes.append(TrieNode(firstChild: Int32(first), ruleStart: Int32(rules.count), ruleCount: Int32(filed[n].count)))
             rules += filed[n]
         }
         return Int32(base)
@@ -251,13 +258,13 @@ final class RuleIndex {
         while true {
             let n = nodes[node]
             if n.ruleCount > 0 { append(n.ruleStart, n.ruleCount, to: &out) }
-            guard i < count, n.childCount > 0 else { return }
+            guard i < count else { return }
             let c = reversed ? b[count - 1 - i] : b[i]
-            var j = Int(n.childStart)
-            let end = j + Int(n.childCount)
-            while j < end && labels[j] != c { j += 1 }
-            guard j < end else { return }
-            node = Int(targets[j])
+            let w = node &<< 2 | Int(c &>> 6)
+            let word = bitmaps[w]
+            let bit = UInt64(1) &<< UInt64(c & 63)
+            guard word & bit != 0 else { return }
+            node = Int(n.firstChild) &+ Int(ranks[w]) &+ (word & (bit &- 1)).nonzeroBitCount
             i += 1
         }
     }
