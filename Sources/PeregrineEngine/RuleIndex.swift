@@ -264,7 +264,10 @@ final class RuleIndex {
             let word = bitmaps[w]
             let bit = UInt64(1) &<< UInt64(c & 63)
             guard word & bit != 0 else { return }
-            node = Int(n.firstChild) &+ Int(ranks[w]) &+ (word & (bit &- 1)).nonzeroBitCount
+            node = Int(n.firstChild) &+ Int(ranks[w])
+            // Most nodes have one child (the tries are mostly chains): no popcount for those.
+            let below = word & (bit &- 1)
+            if below != 0 { node &+= below.nonzeroBitCount }
             i += 1
         }
     }

@@ -25,7 +25,9 @@ public struct ProcessTable {
         }
     }
 
-    private var entries: [Pid: Entry] = [:]
+    /// `Dictionary()`, not `[:]`: the literal builds (and frees) an empty element array each
+    /// time, and the engine makes an empty table per event to drop its reference.
+    private var entries = [Pid: Entry]()
     public let capacity: Int
     public private(set) var overflows: UInt64 = 0
 
