@@ -455,20 +455,20 @@ final class CompiledMatcher {
         return v
     }
 
-    /// Appends to `out` the rules of `index` that may match this event (unsorted, possibly
-    /// repeated). Text fields: one hash for exact values, one trie walk each for prefixes and
+    /// Sets in `out` (a bitmap over rule indices) the rules of `index` that may match this
+    /// event. Text fields: one hash for exact values, one trie walk each for prefixes and
     /// suffixes, stopping where no indexed key continues.
-    func candidates(_ index: RuleIndex, _ x: FieldExtractor, into out: inout [Int]) {
-        index.appendAlways(to: &out)
+    func candidates(_ index: RuleIndex, _ x: FieldExtractor, into out: UnsafeMutableBufferPointer<UInt64>) {
+        index.markAlways(in: out)
         for t in index.texts {
             _ = value(slot: t.slot, x).withText { b in
-                if t.exact.mask >= 0 { index.lookup(t.exact, ByteSet.hash(b), into: &out) }
-                if t.prefixRoot >= 0 { index.walk(t.prefixRoot, b, reversed: false, into: &out) }
-                if t.suffixRoot >= 0 { index.walk(t.suffixRoot, b, reversed: true, into: &out) }
+                if t.exact.mask >= 0 { index.lookup(t.exact, ByteSet.hash(b), into: out) }
+                if t.prefixRoot >= 0 { index.walk(t.prefixRoot, b, reversed: false, into: out) }
+                if t.suffixRoot >= 0 { index.walk(t.suffixRoot, b, reversed: true, into: out) }
             }
         }
         for i in index.ints {
-            if case .int(let v) = value(slot: i.slot, x) { index.lookup(i.table, Int(truncatingIfNeeded: v), into: &out) }
+            if case .int(let v) = value(slot: i.slot, x) { index.lookup(i.table, Int(truncatingIfNeeded: v), into: out) }
         }
     }
 

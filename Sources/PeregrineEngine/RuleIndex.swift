@@ -115,9 +115,9 @@ final class RuleIndex {
         return HashTable(base: Int32(base), mask: Int32(size - 1))
     }
 
-    /// Appends the rules filed under `key` in `table` to `out`.
+    /// Marks the rules filed under `key` in `table` in the bitmap `out`.
     @inline(__always)
-    func lookup(_ table: HashTable, _ key: Int, into out: inout [Int]) {
+    func lookup(_ table: HashTable, _ key: Int, into out: UnsafeMutableBufferPointer<UInt64>) {
         guard table.mask >= 0 else { return }
         let mask = Int(table.mask)
         let base = Int(table.base)
@@ -126,7 +126,7 @@ final class RuleIndex {
             let s = slots[base + slot]
             if s.ruleCount == 0 { return }
             if s.key == key {
-                append(s.ruleStart, s.ruleCount, to: &out)
+                mark(s.ruleStart, s.ruleCount, in: out)
                 return
             }
             slot = (slot + 1) & mask
@@ -248,16 +248,16 @@ final class RuleIndex {
         return Int32(base)
     }
 
-    /// Appends the rules of trie `root` filed under a prefix of `b` (read backwards when
-    /// `reversed`: suffixes) to `out`. One walk, stopping where no indexed key continues.
+    /// Marks the rules of trie `root` filed under a prefix of `b` (read backwards when
+    /// `reversed`: suffixes) in the bitmap `out`. One walk, stopping where no indexed key continues.
     @inline(__always)
-    func walk(_ root: Int32, _ b: UnsafeRawBufferPointer, reversed: Bool, into out: inout [Int]) {
+    func walk(_ root: Int32, _ b: UnsafeRawBufferPointer, reversed: Bool, into out: UnsafeMutableBufferPointer<UInt64>) {
         var node = Int(root)
         var i = 0
         let count = b.count
         while true {
             let n = nodes[node]
-            if n.ruleCount > 0 { append(n.ruleStart, n.ruleCount, to: &out) }
+            if n.ruleCount > 0 { mark(n.ruleStart, n.ruleCount, in: out) }
             guard i < count else { return }
             let c = reversed ? b[count - 1 - i] : b[i]
             let w = node &<< 2 | Int(c &>> 6)
@@ -273,20 +273,25 @@ final class RuleIndex {
     }
 
     @inline(__always)
-    func appendAlways(to out: inout [Int]) {
+    static func mark(_ rule: Int32, _ bits: UnsafeMutableBufferPointer<UInt64>) {
+        bits[Int(rule &>> 6)] |= 1 &<< UInt64(rule & 63)
+    }
+
+    @inline(__always)
+    func markAlways(in out: UnsafeMutableBufferPointer<UInt64>) {
         var k = 0
         while k < always.count {
-            out.append(Int(always[k]))
+            Self.mark(always[k], out)
             k += 1
         }
     }
 
     @inline(__always)
-    func append(_ start: Int32, _ count: Int32, to out: inout [Int]) {
+    func mark(_ start: Int32, _ count: Int32, in out: UnsafeMutableBufferPointer<UInt64>) {
         var k = Int(start)
         let end = k + Int(count)
         while k < end {
-            out.append(Int(rules[k]))
+            Self.mark(rules[k], out)
             k += 1
         }
     }
