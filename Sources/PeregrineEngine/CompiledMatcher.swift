@@ -328,11 +328,22 @@ final class CompiledMatcher {
     /// Each rule is filed under the keys of one necessary condition, chosen to be the rarest:
     /// a key many rules share (`fd.typechar = f` from a macro) selects nothing, so keys are
     /// weighed by how many rules of the bucket could use them.
-    func index(for rules: [Int]) -> RuleIndex {
+    ///
+    /// All its events have type `eventType` (an `EventTypeCode` index), so each rule's `evt.type`
+    /// checks are decided here, once: the index files, and the matcher evaluates, the rule's
+    /// condition with them folded away (`evt.type in (open, openat) and x` is just `x`).
+    func index(for rules: [Int], eventType: Int) -> RuleIndex {
         var options: [Int: [[RuleIndex.Key]]] = [:]
         var frequency: [RuleIndex.Key: Int] = [:]
+        let nodeCount = nodes.count
+        var folded = Array(repeating: Int32(-1), count: roots.count)
+        foldMemo.removeAll(keepingCapacity: true)
+        for rule in rules where roots[rule] >= 0 {
+            folded[rule] = fold(roots[rule], eventType: eventType)
+        }
+        if nodes.count != nodeCount { freezeNodes() }
         for rule in rules {
-            let root = roots[rule]
+            let root = folded[rule]
             guard root >= 0 else { continue }
             let found = requiredKeySets(root)
             options[rule] = found
@@ -350,7 +361,79 @@ final class CompiledMatcher {
             }
             for k in keys { index.add(rule: rule, key: k) }
         }
-        return index.freeze()
+        return index.freeze(roots: folded)
+    }
+
+    /// Per `index(for:eventType:)`: node → its folded form.
+    private var foldMemo: [Int32: Int32] = [:]
+
+    /// Node `n` for events of type `eventType`: `evt.type` checks become constants, and
+    /// constants are folded into the `and`/`or`/`not` above them. Subtrees without such a
+    /// check stay the nodes they were; new nodes are shared like lowered ones.
+    private func fold(_ n: Int32, eventType: Int) -> Int32 {
+        if let done = foldMemo[n] {
+            sharedNodes.insert(done)
+            return done
+        }
+        let r = foldNew(n, eventType: eventType)
+        foldMemo[n] = r
+        return r
+    }
+
+    private func constantNode(_ n: Int32) -> Bool? {
+        if case .constant(let b) = nodes[Int(n)] { return b }
+        return nil
+    }
+
+    private func foldNew(_ n: Int32, eventType: Int) -> Int32 {
+        switch nodes[Int(n)] {
+        case .constant:
+            return n
+        case .check(let c):
+            guard case .eventTypes(let mask) = checks[Int(c)].test else { return n }
+            return add(.constant(mask & (1 << UInt64(eventType)) != 0))
+        case .not(let x):
+            let f = fold(x, eventType: eventType)
+            if let b = constantNode(f) { return add(.constant(!b)) }
+            return f == x ? n : add(.not(f))
+        case .and(let first, let count), .or(let first, let count):
+            var isAnd = false
+            if case .and = nodes[Int(n)] { isAnd = true }
+            var kept: [Int32] = []
+            var changed = false
+            for i in first..<(first + count) {
+                let child = children[Int(i)]
+                let f = fold(child, eventType: eventType)
+                if f != child { changed = true }
+                if let b = constantNode(f) {
+                    // `and`: a false member decides, a true one drops out; `or` the reverse.
+                    if b != isAnd { return add(.constant(b)) }
+                    changed = true
+                    continue
+                }
+                kept.append(f)
+            }
+            if !changed { return n }
+            if kept.isEmpty { return add(.constant(isAnd)) }
+            if kept.count == 1 { return kept[0] }
+            let start = Int32(children.count)
+            children += kept
+            return add(isAnd ? .and(first: start, count: Int32(kept.count)) : .or(first: start, count: Int32(kept.count)))
+        }
+    }
+
+    /// Rebuilds the evaluation buffers after `fold` added nodes.
+    private func freezeNodes() {
+        nodeBuffer.deallocate()
+        childBuffer.deallocate()
+        nodeShared.deallocate()
+        nodeStamp.deallocate()
+        nodeResult.deallocate()
+        nodeBuffer = Self.buffer(nodes)
+        childBuffer = Self.buffer(children)
+        nodeShared = Self.buffer((0..<nodes.count).map { sharedNodes.contains(Int32($0)) })
+        nodeStamp = Self.buffer(Array(repeating: UInt64(0), count: nodes.count))
+        nodeResult = Self.buffer(Array(repeating: false, count: nodes.count))
     }
 
     /// Alternative key sets for node `n`: the node can only be true if the event matches at
@@ -472,8 +555,9 @@ final class CompiledMatcher {
         }
     }
 
-    func matches(rule index: Int, _ x: FieldExtractor) -> Bool {
-        let root = roots[index]
+    /// Whether rule `rule` of bucket `index` matches (its condition as folded for the bucket).
+    func matches(rule: Int, in index: RuleIndex, _ x: FieldExtractor) -> Bool {
+        let root = index.roots[rule]
         return root >= 0 && eval(root, x)
     }
 

@@ -48,7 +48,7 @@ public final class Engine {
             }
         }
         self.buckets = buckets
-        indexes = buckets.map { matcher.index(for: $0) }
+        indexes = buckets.enumerated().map { matcher.index(for: $0.element, eventType: $0.offset) }
         matchesByRule = Array(repeating: 0, count: rules.rules.count)
         candidateBits = Array(repeating: 0, count: (rules.rules.count + 63) / 64)
     }
@@ -89,6 +89,7 @@ public final class Engine {
             case .reference: for index in buckets[code.index] { bits[index >> 6] |= 1 << UInt64(index & 63) }
             }
         }
+        let ruleIndex = indexes[code.index]
         var stop = false
         for w in 0..<candidateBits.count where candidateBits[w] != 0 {
             var word = candidateBits[w]
@@ -98,7 +99,7 @@ public final class Engine {
                 word &= word - 1
                 let matched: Bool
                 switch evaluator {
-                case .compiled: matched = matcher.matches(rule: index, x)
+                case .compiled: matched = matcher.matches(rule: index, in: ruleIndex, x)
                 case .reference:
                     guard let condition = rules.rules[index].condition else { continue }
                     matched = ReferenceEvaluator.evaluate(condition, on: x.fields)

@@ -64,8 +64,9 @@ final class RuleIndex {
             return texts.count - 1
         }
 
-        /// Builds the lookup tables; call once, after every rule was added.
-        func freeze() -> RuleIndex { RuleIndex(self) }
+        /// Builds the lookup tables; call once, after every rule was added. `roots`: each
+        /// rule's condition node as the bucket evaluates it (-1: not in the bucket).
+        func freeze(roots: [Int32]) -> RuleIndex { RuleIndex(self, roots: roots) }
     }
 
     /// An indexed text field: its slot, its exact-value table and the roots of its prefix
@@ -154,6 +155,8 @@ final class RuleIndex {
     let bitmaps: UnsafeMutableBufferPointer<UInt64>
     let ranks: UnsafeMutableBufferPointer<UInt16>
     let rules: UnsafeMutableBufferPointer<Int32>
+    /// Per rule index, the root node of its condition for this bucket's event type.
+    let roots: UnsafeMutableBufferPointer<Int32>
 
     private static func buffer<T>(_ items: [T]) -> UnsafeMutableBufferPointer<T> {
         let p = UnsafeMutableBufferPointer<T>.allocate(capacity: max(items.count, 1))
@@ -161,7 +164,7 @@ final class RuleIndex {
         return UnsafeMutableBufferPointer(rebasing: p[0..<items.count])
     }
 
-    init(_ b: Builder) {
+    init(_ b: Builder, roots: [Int32]) {
         var slots: [HashSlot] = []
         var nodes: [TrieNode] = []
         var bitmaps: [UInt64] = []
@@ -186,10 +189,11 @@ final class RuleIndex {
         self.bitmaps = Self.buffer(bitmaps)
         self.ranks = Self.buffer(ranks)
         self.rules = Self.buffer(rules)
+        self.roots = Self.buffer(roots)
     }
 
     deinit {
-        for p in [always.baseAddress, rules.baseAddress] { p?.deallocate() }
+        for p in [always.baseAddress, rules.baseAddress, roots.baseAddress] { p?.deallocate() }
         texts.baseAddress?.deallocate()
         ints.baseAddress?.deallocate()
         nodes.baseAddress?.deallocate()
