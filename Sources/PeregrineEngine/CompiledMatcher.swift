@@ -487,17 +487,23 @@ final class CompiledMatcher {
         }
     }
 
-    /// The cached value of a field slot for the current event.
+    /// The cached value of a field slot for the current event. A hit is a compare and a load,
+    /// inlined into the caller; only a miss pays for a call (and its frame).
+    @inline(__always)
     func value(slot: Int32, _ x: FieldExtractor) -> FastValue {
         let s = Int(slot)
-        if stamp[s] != epoch {
-            let code = codeBuffer[s]
-            let v = code == .external
-                ? x.value(code, argument: slotArguments[s], field: slots[s].field)
-                : x.value(code, argument: slotArguments[s], field: nil)
-            values[s] = slotTransforms[s].isEmpty ? v : Self.transform(v, slotTransforms[s], x)
-            stamp[s] = epoch
-        }
+        if stamp[s] == epoch { return values[s] }
+        return extract(s, x)
+    }
+
+    @inline(never)
+    private func extract(_ s: Int, _ x: FieldExtractor) -> FastValue {
+        let code = codeBuffer[s]
+        let v = code == .external
+            ? x.value(code, argument: slotArguments[s], field: slots[s].field)
+            : x.value(code, argument: slotArguments[s], field: nil)
+        values[s] = slotTransforms[s].isEmpty ? v : Self.transform(v, slotTransforms[s], x)
+        stamp[s] = epoch
         return values[s]
     }
 
