@@ -551,7 +551,7 @@ final class CompiledMatcher {
         index.markAlways(in: out)
         for t in index.texts {
             _ = value(slot: t.slot, x).withText { b in
-                if t.exact.mask >= 0 { index.lookup(t.exact, ByteSet.hash(b), into: out) }
+                if t.exactLengths & RuleIndex.lengthBit(b.count) != 0 { index.lookup(t.exact, ByteSet.hash(b), into: out) }
                 if t.prefixRoot >= 0 { index.walk(t.prefixRoot, b, reversed: false, into: out) }
                 if t.suffixRoot >= 0 { index.walk(t.suffixRoot, b, reversed: true, into: out) }
             }

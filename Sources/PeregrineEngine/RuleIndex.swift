@@ -24,6 +24,8 @@ final class RuleIndex {
             var slot: Int32
             /// hash(value) → rule indices
             var exact: [Int: [Int]] = [:]
+            /// Bit n: some exact value has n bytes (bit 63: 63 or more).
+            var exactLengths: UInt64 = 0
             var prefixes: [(key: [UInt8], rule: Int)] = []
             /// Suffixes (`endswith`), bytes reversed.
             var suffixes: [(key: [UInt8], rule: Int)] = []
@@ -40,6 +42,7 @@ final class RuleIndex {
             case .exact(let slot, let v):
                 let i = textIndex(slot)
                 let h = v.withUnsafeBytes { ByteSet.hash($0) }
+                texts[i].exactLengths |= RuleIndex.lengthBit(v.count)
                 if texts[i].exact[h]?.last != rule { texts[i].exact[h, default: []].append(rule) }
             case .prefix(let slot, let p):
                 texts[textIndex(slot)].prefixes.append((p, rule))
@@ -74,6 +77,8 @@ final class RuleIndex {
     struct TextField {
         var slot: Int32
         var exact: HashTable
+        /// `Builder.Text.exactLengths`: a value of no indexed length is not hashed at all.
+        var exactLengths: UInt64
         var prefixRoot: Int32
         var suffixRoot: Int32
     }
@@ -97,6 +102,9 @@ final class RuleIndex {
         var ruleStart: Int32
         var ruleCount: Int32
     }
+
+    @inline(__always)
+    static func lengthBit(_ count: Int) -> UInt64 { 1 &<< UInt64(min(count, 63)) }
 
     @inline(__always)
     static func mix(_ key: Int) -> Int { key ^ (key >> 29) }
@@ -175,7 +183,7 @@ final class RuleIndex {
             let exact = Self.hashTable(t.exact, &slots, &rules)
             let prefixRoot = Self.trie(t.prefixes, &nodes, &bitmaps, &ranks, &rules)
             let suffixRoot = Self.trie(t.suffixes, &nodes, &bitmaps, &ranks, &rules)
-            texts.append(TextField(slot: t.slot, exact: exact, prefixRoot: prefixRoot, suffixRoot: suffixRoot))
+            texts.append(TextField(slot: t.slot, exact: exact, exactLengths: t.exactLengths, prefixRoot: prefixRoot, suffixRoot: suffixRoot))
         }
         var ints: [IntField] = []
         for i in b.ints {
