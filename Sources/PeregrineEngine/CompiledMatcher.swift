@@ -88,6 +88,9 @@ final class CompiledMatcher {
     private var nodeShared: UnsafeMutablePointer<Bool>
     private var nodeStamp: UnsafeMutablePointer<UInt64>
     private var nodeResult: UnsafeMutablePointer<Bool>
+    /// `texts` copied into memory this object owns, for the checks to borrow.
+    private var textBytes: UnsafeMutablePointer<UnsafeRawBufferPointer>
+    private var textByteCount = 0
 
     init(rules: RuleSet) {
         values = .allocate(capacity: 1)
@@ -99,6 +102,7 @@ final class CompiledMatcher {
         nodeShared = .allocate(capacity: 1)
         nodeStamp = .allocate(capacity: 1)
         nodeResult = .allocate(capacity: 1)
+        textBytes = .allocate(capacity: 1)
         for rule in rules.rules {
             if let c = rule.condition, rule.isEnabled { roots.append(lower(c)) } else { roots.append(-1) }
         }
@@ -117,9 +121,21 @@ final class CompiledMatcher {
         nodeStamp = Self.buffer(Array(repeating: UInt64(0), count: nodes.count))
         nodeResult = Self.buffer(Array(repeating: false, count: nodes.count))
         nodeByCondition = [:]
+        textBytes.deallocate()
+        textBytes = .allocate(capacity: max(texts.count, 1))
+        for (i, t) in texts.enumerated() {
+            let room = UnsafeMutableRawBufferPointer.allocate(byteCount: max(t.count, 1), alignment: 8)
+            room.copyBytes(from: t)
+            textBytes[i] = UnsafeRawBufferPointer(start: room.baseAddress, count: t.count)
+        }
+        textByteCount = texts.count
     }
 
-    deinit { freeBuffers() }
+    deinit {
+        freeBuffers()
+        for i in 0..<textByteCount { textBytes[i].baseAddress?.deallocate() }
+        textBytes.deallocate()
+    }
 
     private func freeBuffers() {
         values.deinitialize(count: initializedValues)
@@ -637,7 +653,7 @@ final class CompiledMatcher {
             return op == .equal ? b == k : b != k
         case .textCompare(let op, let k):
             return v.withText { b in
-                let order = Self.order(b, texts[Int(k)])
+                let order = Self.order(b, textBytes[Int(k)])
                 switch op {
                 case .equal: return order == 0
                 case .notEqual: return order != 0
@@ -648,15 +664,24 @@ final class CompiledMatcher {
                 }
             } ?? false
         case .textSet(let set): return v.withText { byteSets[Int(set)].contains($0) } ?? false
-        case .contains(let k): return v.withText { ByteSearch.contains($0, texts[Int(k)]) } ?? false
-        case .icontains(let k): return v.withText { ByteSearch.containsIgnoringCase($0, texts[Int(k)]) } ?? false
-        case .startsWith(let k): return v.withText { ByteSearch.hasPrefix($0, texts[Int(k)]) } ?? false
-        case .endsWith(let k): return v.withText { ByteSearch.hasSuffix($0, texts[Int(k)]) } ?? false
+        case .contains(let k): return v.withText { ByteSearch.contains($0, textBytes[Int(k)]) } ?? false
+        case .icontains(let k): return v.withText { ByteSearch.containsIgnoringCase($0, textBytes[Int(k)]) } ?? false
+        case .startsWith(let k): return v.withText { ByteSearch.hasPrefix($0, textBytes[Int(k)]) } ?? false
+        case .endsWith(let k): return v.withText { ByteSearch.hasSuffix($0, textBytes[Int(k)]) } ?? false
         case .glob(let k): return v.withText { Glob.matches(texts[Int(k)], $0) } ?? false
         case .pathPrefixes(let l):
             return v.withText { b in textLists[Int(l)].contains { ByteSearch.pathHasPrefix(b, $0) } } ?? false
         case .eventTypes, .reference: return false
         }
+    }
+
+    static func order(_ a: UnsafeRawBufferPointer, _ bb: UnsafeRawBufferPointer) -> Int {
+        let n = min(a.count, bb.count)
+        if n > 0, let pa = a.baseAddress, let pb = bb.baseAddress {
+            let r = memcmp(pa, pb, n)
+            if r != 0 { return r < 0 ? -1 : 1 }
+        }
+        return a.count == bb.count ? 0 : (a.count < bb.count ? -1 : 1)
     }
 
     static func order(_ a: UnsafeRawBufferPointer, _ b: [UInt8]) -> Int {
