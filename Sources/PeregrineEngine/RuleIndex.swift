@@ -6,9 +6,12 @@
 /// values, a text prefix (`startswith`, `pmatch`), an integer or set of integers, on a plain
 /// single-valued field. The rule is then filed under that field and value(s); rules without
 /// such a conjunct are always candidates. Per event, each indexed field is extracted once
-/// (through the matcher's field cache) and looked up; the candidates are then evaluated in
-/// full, in rule order. The index only ever adds candidates (hash collisions, prefixes that
-/// are not whole path components): it never decides a match.
+/// (through the matcher's field cache) and looked up: exact values in a hash table (only when
+/// some key has the value's length), prefixes and suffixes (`endswith`) by one walk down a byte
+/// trie each, which stops at the first byte no key continues with. The candidates, set in a
+/// bitmap over rule indices, are then evaluated in full, in rule order. The index only ever
+/// adds candidates (hash collisions, prefixes that are not whole path components): it never
+/// decides a match.
 final class RuleIndex {
     /// One way a rule can be found: a field slot and a key of some kind.
     enum Key: Hashable {
