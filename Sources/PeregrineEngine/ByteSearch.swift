@@ -18,6 +18,49 @@ enum ByteSearch {
         return p.withUnsafeBytes { memcmp(s.baseAddress! + (s.count - p.count), $0.baseAddress!, p.count) == 0 }
     }
 
+    // The same tests with the pattern as borrowed bytes (the matcher keeps its constants in
+    // buffers it owns, so reading one costs no reference counting).
+
+    @inline(__always)
+    static func hasPrefix(_ s: UnsafeRawBufferPointer, _ p: UnsafeRawBufferPointer) -> Bool {
+        guard s.count >= p.count else { return false }
+        return p.isEmpty || memcmp(s.baseAddress!, p.baseAddress!, p.count) == 0
+    }
+
+    @inline(__always)
+    static func hasSuffix(_ s: UnsafeRawBufferPointer, _ p: UnsafeRawBufferPointer) -> Bool {
+        guard s.count >= p.count else { return false }
+        return p.isEmpty || memcmp(s.baseAddress! + (s.count - p.count), p.baseAddress!, p.count) == 0
+    }
+
+    static func contains(_ s: UnsafeRawBufferPointer, _ p: UnsafeRawBufferPointer) -> Bool {
+        if p.isEmpty { return true }
+        guard s.count >= p.count, let base = s.baseAddress, let needle = p.baseAddress else { return false }
+        let first = Int32(p[0])
+        var offset = 0
+        let last = s.count - p.count
+        while offset <= last {
+            guard let hit = memchr(base + offset, first, last - offset + 1) else { return false }
+            let at = base.distance(to: UnsafeRawPointer(hit))
+            if memcmp(base + at, needle, p.count) == 0 { return true }
+            offset = at + 1
+        }
+        return false
+    }
+
+    /// `p` is already lower-case.
+    static func containsIgnoringCase(_ s: UnsafeRawBufferPointer, _ p: UnsafeRawBufferPointer) -> Bool {
+        if p.isEmpty { return true }
+        guard s.count >= p.count else { return false }
+        @inline(__always) func lower(_ c: UInt8) -> UInt8 { c >= 65 && c <= 90 ? c + 32 : c }
+        for start in 0...(s.count - p.count) {
+            var i = 0
+            while i < p.count && lower(s[start + i]) == p[i] { i += 1 }
+            if i == p.count { return true }
+        }
+        return false
+    }
+
     static func contains(_ s: UnsafeRawBufferPointer, _ p: [UInt8]) -> Bool {
         if p.isEmpty { return true }
         guard s.count >= p.count, let base = s.baseAddress else { return false }
@@ -88,11 +131,19 @@ struct ByteSet {
             h = m ^ (m >> 29)
             off += 8
         }
+        // The last 0-7 bytes without a byte loop: overlapping loads cover them (the length is
+        // in the seed, so the overlap cannot make two strings of one length collide).
         var tail: UInt64 = 0
-        var j = 0
-        while off + j < b.count {
-            tail |= UInt64(b[off + j]) << UInt64(j << 3)
-            j += 1
+        let rest = b.count - off
+        if rest > 0 {
+            if b.count >= 8 {
+                tail = b.loadUnaligned(fromByteOffset: b.count - 8, as: UInt64.self)
+            } else if rest >= 4 {
+                tail = UInt64(b.loadUnaligned(fromByteOffset: off, as: UInt32.self))
+                    | UInt64(b.loadUnaligned(fromByteOffset: b.count - 4, as: UInt32.self)) << 32
+            } else {
+                tail = UInt64(b[off]) | UInt64(b[off + rest / 2]) << 8 | UInt64(b[b.count - 1]) << 16
+            }
         }
         let m = (h ^ tail) &* 0x9E37_79B9_7F4A_7C15
         return Int(truncatingIfNeeded: m ^ (m >> 29))

@@ -88,6 +88,9 @@ final class CompiledMatcher {
     private var nodeShared: UnsafeMutablePointer<Bool>
     private var nodeStamp: UnsafeMutablePointer<UInt64>
     private var nodeResult: UnsafeMutablePointer<Bool>
+    /// `texts` copied into memory this object owns, for the checks to borrow.
+    private var textBytes: UnsafeMutablePointer<UnsafeRawBufferPointer>
+    private var textByteCount = 0
 
     init(rules: RuleSet) {
         values = .allocate(capacity: 1)
@@ -99,6 +102,7 @@ final class CompiledMatcher {
         nodeShared = .allocate(capacity: 1)
         nodeStamp = .allocate(capacity: 1)
         nodeResult = .allocate(capacity: 1)
+        textBytes = .allocate(capacity: 1)
         for rule in rules.rules {
             if let c = rule.condition, rule.isEnabled { roots.append(lower(c)) } else { roots.append(-1) }
         }
@@ -117,9 +121,21 @@ final class CompiledMatcher {
         nodeStamp = Self.buffer(Array(repeating: UInt64(0), count: nodes.count))
         nodeResult = Self.buffer(Array(repeating: false, count: nodes.count))
         nodeByCondition = [:]
+        textBytes.deallocate()
+        textBytes = .allocate(capacity: max(texts.count, 1))
+        for (i, t) in texts.enumerated() {
+            let room = UnsafeMutableRawBufferPointer.allocate(byteCount: max(t.count, 1), alignment: 8)
+            room.copyBytes(from: t)
+            textBytes[i] = UnsafeRawBufferPointer(start: room.baseAddress, count: t.count)
+        }
+        textByteCount = texts.count
     }
 
-    deinit { freeBuffers() }
+    deinit {
+        freeBuffers()
+        for i in 0..<textByteCount { textBytes[i].baseAddress?.deallocate() }
+        textBytes.deallocate()
+    }
 
     private func freeBuffers() {
         values.deinitialize(count: initializedValues)
@@ -328,17 +344,28 @@ final class CompiledMatcher {
     /// Each rule is filed under the keys of one necessary condition, chosen to be the rarest:
     /// a key many rules share (`fd.typechar = f` from a macro) selects nothing, so keys are
     /// weighed by how many rules of the bucket could use them.
-    func index(for rules: [Int]) -> RuleIndex {
+    ///
+    /// All its events have type `eventType` (an `EventTypeCode` index), so each rule's `evt.type`
+    /// checks are decided here, once: the index files, and the matcher evaluates, the rule's
+    /// condition with them folded away (`evt.type in (open, openat) and x` is just `x`).
+    func index(for rules: [Int], eventType: Int) -> RuleIndex {
         var options: [Int: [[RuleIndex.Key]]] = [:]
         var frequency: [RuleIndex.Key: Int] = [:]
+        let nodeCount = nodes.count
+        var folded = Array(repeating: Int32(-1), count: roots.count)
+        foldMemo.removeAll(keepingCapacity: true)
+        for rule in rules where roots[rule] >= 0 {
+            folded[rule] = fold(roots[rule], eventType: eventType)
+        }
+        if nodes.count != nodeCount { freezeNodes() }
         for rule in rules {
-            let root = roots[rule]
+            let root = folded[rule]
             guard root >= 0 else { continue }
             let found = requiredKeySets(root)
             options[rule] = found
             for keys in found { for k in Set(keys) { frequency[k, default: 0] += 1 } }
         }
-        var index = RuleIndex()
+        var index = RuleIndex.Builder()
         for rule in rules {
             // The set whose keys, together, select the fewest rules.
             let best = options[rule]?.min { a, b in
@@ -350,8 +377,79 @@ final class CompiledMatcher {
             }
             for k in keys { index.add(rule: rule, key: k) }
         }
-        index.freeze()
-        return index
+        return index.freeze(roots: folded)
+    }
+
+    /// Per `index(for:eventType:)`: node → its folded form.
+    private var foldMemo: [Int32: Int32] = [:]
+
+    /// Node `n` for events of type `eventType`: `evt.type` checks become constants, and
+    /// constants are folded into the `and`/`or`/`not` above them. Subtrees without such a
+    /// check stay the nodes they were; new nodes are shared like lowered ones.
+    private func fold(_ n: Int32, eventType: Int) -> Int32 {
+        if let done = foldMemo[n] {
+            sharedNodes.insert(done)
+            return done
+        }
+        let r = foldNew(n, eventType: eventType)
+        foldMemo[n] = r
+        return r
+    }
+
+    private func constantNode(_ n: Int32) -> Bool? {
+        if case .constant(let b) = nodes[Int(n)] { return b }
+        return nil
+    }
+
+    private func foldNew(_ n: Int32, eventType: Int) -> Int32 {
+        switch nodes[Int(n)] {
+        case .constant:
+            return n
+        case .check(let c):
+            guard case .eventTypes(let mask) = checks[Int(c)].test else { return n }
+            return add(.constant(mask & (1 << UInt64(eventType)) != 0))
+        case .not(let x):
+            let f = fold(x, eventType: eventType)
+            if let b = constantNode(f) { return add(.constant(!b)) }
+            return f == x ? n : add(.not(f))
+        case .and(let first, let count), .or(let first, let count):
+            var isAnd = false
+            if case .and = nodes[Int(n)] { isAnd = true }
+            var kept: [Int32] = []
+            var changed = false
+            for i in first..<(first + count) {
+                let child = children[Int(i)]
+                let f = fold(child, eventType: eventType)
+                if f != child { changed = true }
+                if let b = constantNode(f) {
+                    // `and`: a false member decides, a true one drops out; `or` the reverse.
+                    if b != isAnd { return add(.constant(b)) }
+                    changed = true
+                    continue
+                }
+                kept.append(f)
+            }
+            if !changed { return n }
+            if kept.isEmpty { return add(.constant(isAnd)) }
+            if kept.count == 1 { return kept[0] }
+            let start = Int32(children.count)
+            children += kept
+            return add(isAnd ? .and(first: start, count: Int32(kept.count)) : .or(first: start, count: Int32(kept.count)))
+        }
+    }
+
+    /// Rebuilds the evaluation buffers after `fold` added nodes.
+    private func freezeNodes() {
+        nodeBuffer.deallocate()
+        childBuffer.deallocate()
+        nodeShared.deallocate()
+        nodeStamp.deallocate()
+        nodeResult.deallocate()
+        nodeBuffer = Self.buffer(nodes)
+        childBuffer = Self.buffer(children)
+        nodeShared = Self.buffer((0..<nodes.count).map { sharedNodes.contains(Int32($0)) })
+        nodeStamp = Self.buffer(Array(repeating: UInt64(0), count: nodes.count))
+        nodeResult = Self.buffer(Array(repeating: false, count: nodes.count))
     }
 
     /// Alternative key sets for node `n`: the node can only be true if the event matches at
@@ -405,19 +503,25 @@ final class CompiledMatcher {
         }
     }
 
-    /// The cached value of a field slot for the current event.
+    /// The cached value of a field slot for the current event. A hit is a compare and a load,
+    /// inlined into the caller; only a miss pays for a call (and its frame).
+    @inline(__always)
     func value(slot: Int32, _ x: FieldExtractor) -> FastValue {
         let s = Int(slot)
-        if stamp[s] != epoch {
-            let code = codeBuffer[s]
-            // Container metadata without a handle (rule tests, replay) is answered by the
-            // context's extraField hook, which needs the field.
-            let v = code == .external || (code.isContainerMetadata && x.entry?.container == nil)
-                ? x.value(code, argument: slotArguments[s], field: slots[s].field)
-                : x.value(code, argument: slotArguments[s], field: nil)
-            values[s] = slotTransforms[s].isEmpty ? v : Self.transform(v, slotTransforms[s], x)
-            stamp[s] = epoch
-        }
+        if stamp[s] == epoch { return values[s] }
+        return extract(s, x)
+    }
+
+    @inline(never)
+    private func extract(_ s: Int, _ x: FieldExtractor) -> FastValue {
+        let code = codeBuffer[s]
+        // Container metadata without a handle (rule tests, replay) is answered by the
+        // context's extraField hook, which needs the field.
+        let v = code == .external || (code.isContainerMetadata && x.entry?.container == nil)
+            ? x.value(code, argument: slotArguments[s], field: slots[s].field)
+            : x.value(code, argument: slotArguments[s], field: nil)
+        values[s] = slotTransforms[s].isEmpty ? v : Self.transform(v, slotTransforms[s], x)
+        stamp[s] = epoch
         return values[s]
     }
 
@@ -458,53 +562,26 @@ final class CompiledMatcher {
         return v
     }
 
-    /// Appends to `out` the rules of `index` that may match this event (unsorted).
-    func candidates(_ index: RuleIndex, _ x: FieldExtractor, into out: inout [Int]) {
-        out.append(contentsOf: index.always)
-        // Indexing in place (no `for t in`): copying an entry would retain every table in it.
-        let texts = index.frozenTexts
-        for i in texts.indices {
-            _ = value(slot: texts[i].slot, x).withText { b in
-                if !texts[i].exact.isEmpty { texts[i].exact.append(ByteSet.hash(b), to: &out) }
-                // One running hash over the value serves every prefix length (sorted), and one
-                // from the end every suffix length.
-                if !texts[i].prefixLengths.isEmpty {
-                    var h = RuleIndex.fnvOffset
-                    var next = 0
-                    let lengths = texts[i].prefixLengths
-                    var n = 0
-                    while next < lengths.count && lengths[next] <= b.count {
-                        while n < lengths[next] {
-                            h = (h ^ UInt64(b[n])) &* RuleIndex.fnvPrime
-                            n += 1
-                        }
-                        texts[i].prefixes.append(RuleIndex.key(runningHash: h, length: n), to: &out)
-                        next += 1
-                    }
-                }
-                if !texts[i].suffixLengths.isEmpty {
-                    var h = RuleIndex.fnvOffset
-                    var next = 0
-                    let lengths = texts[i].suffixLengths
-                    var n = 0
-                    while next < lengths.count && lengths[next] <= b.count {
-                        while n < lengths[next] {
-                            h = (h ^ UInt64(b[b.count - 1 - n])) &* RuleIndex.fnvPrime
-                            n += 1
-                        }
-                        texts[i].suffixes.append(RuleIndex.key(runningHash: h, length: n), to: &out)
-                        next += 1
-                    }
-                }
+    /// Sets in `out` (a bitmap over rule indices) the rules of `index` that may match this
+    /// event. Text fields: one hash for exact values, one trie walk each for prefixes and
+    /// suffixes, stopping where no indexed key continues.
+    func candidates(_ index: RuleIndex, _ x: FieldExtractor, into out: UnsafeMutableBufferPointer<UInt64>) {
+        index.markAlways(in: out)
+        for t in index.texts {
+            _ = value(slot: t.slot, x).withText { b in
+                if t.exactLengths & RuleIndex.lengthBit(b.count) != 0 { index.lookup(t.exact, ByteSet.hash(b), into: out) }
+                if t.prefixRoot >= 0 { index.walk(t.prefixRoot, b, reversed: false, into: out) }
+                if t.suffixRoot >= 0 { index.walk(t.suffixRoot, b, reversed: true, into: out) }
             }
         }
         for i in index.ints {
-            if case .int(let v) = value(slot: i.slot, x), let rules = i.values[v] { out.append(contentsOf: rules) }
+            if case .int(let v) = value(slot: i.slot, x) { index.lookup(i.table, Int(truncatingIfNeeded: v), into: out) }
         }
     }
 
-    func matches(rule index: Int, _ x: FieldExtractor) -> Bool {
-        let root = roots[index]
+    /// Whether rule `rule` of bucket `index` matches (its condition as folded for the bucket).
+    func matches(rule: Int, in index: RuleIndex, _ x: FieldExtractor) -> Bool {
+        let root = index.roots[rule]
         return root >= 0 && eval(root, x)
     }
 
@@ -578,7 +655,7 @@ final class CompiledMatcher {
             return op == .equal ? b == k : b != k
         case .textCompare(let op, let k):
             return v.withText { b in
-                let order = Self.order(b, texts[Int(k)])
+                let order = Self.order(b, textBytes[Int(k)])
                 switch op {
                 case .equal: return order == 0
                 case .notEqual: return order != 0
@@ -589,15 +666,24 @@ final class CompiledMatcher {
                 }
             } ?? false
         case .textSet(let set): return v.withText { byteSets[Int(set)].contains($0) } ?? false
-        case .contains(let k): return v.withText { ByteSearch.contains($0, texts[Int(k)]) } ?? false
-        case .icontains(let k): return v.withText { ByteSearch.containsIgnoringCase($0, texts[Int(k)]) } ?? false
-        case .startsWith(let k): return v.withText { ByteSearch.hasPrefix($0, texts[Int(k)]) } ?? false
-        case .endsWith(let k): return v.withText { ByteSearch.hasSuffix($0, texts[Int(k)]) } ?? false
+        case .contains(let k): return v.withText { ByteSearch.contains($0, textBytes[Int(k)]) } ?? false
+        case .icontains(let k): return v.withText { ByteSearch.containsIgnoringCase($0, textBytes[Int(k)]) } ?? false
+        case .startsWith(let k): return v.withText { ByteSearch.hasPrefix($0, textBytes[Int(k)]) } ?? false
+        case .endsWith(let k): return v.withText { ByteSearch.hasSuffix($0, textBytes[Int(k)]) } ?? false
         case .glob(let k): return v.withText { Glob.matches(texts[Int(k)], $0) } ?? false
         case .pathPrefixes(let l):
             return v.withText { b in textLists[Int(l)].contains { ByteSearch.pathHasPrefix(b, $0) } } ?? false
         case .eventTypes, .reference: return false
         }
+    }
+
+    static func order(_ a: UnsafeRawBufferPointer, _ bb: UnsafeRawBufferPointer) -> Int {
+        let n = min(a.count, bb.count)
+        if n > 0, let pa = a.baseAddress, let pb = bb.baseAddress {
+            let r = memcmp(pa, pb, n)
+            if r != 0 { return r < 0 ? -1 : 1 }
+        }
+        return a.count == bb.count ? 0 : (a.count < bb.count ? -1 : 1)
     }
 
     static func order(_ a: UnsafeRawBufferPointer, _ b: [UInt8]) -> Int {

@@ -22,10 +22,9 @@ public final class Engine {
     private let buckets: [[Int]]
     /// Per event type, which rules can match which field values (see `RuleIndex`).
     private let indexes: [RuleIndex]
-    /// Candidate rules of the current event, reused so that selecting them allocates nothing.
-    private var candidates: [Int] = []
-    /// The candidates as a bitmap over rule indices: walking its set bits visits them in rule
-    /// order, once each, without sorting (a sort of many candidates allocates a merge buffer).
+    /// Candidate rules of the current event as a bitmap over rule indices, filled by the
+    /// matcher in place: walking its set bits visits them in rule order, once each, without
+    /// sorting (a sort of many candidates allocates a merge buffer) or a list to append to.
     private var candidateBits: [UInt64]
     public private(set) var eventsSeen: UInt64 = 0
     /// Events seen per event-type code (the engine has the code anyway: counting here costs
@@ -49,7 +48,7 @@ public final class Engine {
             }
         }
         self.buckets = buckets
-        indexes = buckets.map { matcher.index(for: $0) }
+        indexes = buckets.enumerated().map { matcher.index(for: $0.element, eventType: $0.offset) }
         matchesByRule = Array(repeating: 0, count: rules.rules.count)
         candidateBits = Array(repeating: 0, count: (rules.rules.count + 63) / 64)
     }
@@ -82,16 +81,15 @@ public final class Engine {
         }
         defer { x.release() }
         matcher.begin()
-        candidates.removeAll(keepingCapacity: true)
-        switch evaluator {
-        case .compiled: matcher.candidates(indexes[code.index], x, into: &candidates)
-        case .reference: candidates.append(contentsOf: buckets[code.index])
-        }
         // Rule order decides alert order and what `rule_matching: first` keeps. A rule filed
         // under several keys of one value (an `or`) may come twice: the bitmap keeps it once.
         candidateBits.withUnsafeMutableBufferPointer { bits in
-            for index in candidates { bits[index >> 6] |= 1 << UInt64(index & 63) }
+            switch evaluator {
+            case .compiled: matcher.candidates(indexes[code.index], x, into: bits)
+            case .reference: for index in buckets[code.index] { bits[index >> 6] |= 1 << UInt64(index & 63) }
+            }
         }
+        let ruleIndex = indexes[code.index]
         var stop = false
         for w in 0..<candidateBits.count where candidateBits[w] != 0 {
             var word = candidateBits[w]
@@ -101,7 +99,7 @@ public final class Engine {
                 word &= word - 1
                 let matched: Bool
                 switch evaluator {
-                case .compiled: matched = matcher.matches(rule: index, x)
+                case .compiled: matched = matcher.matches(rule: index, in: ruleIndex, x)
                 case .reference:
                     guard let condition = rules.rules[index].condition else { continue }
                     matched = ReferenceEvaluator.evaluate(condition, on: x.fields)

@@ -6,22 +6,13 @@
 /// values, a text prefix (`startswith`, `pmatch`), an integer or set of integers, on a plain
 /// single-valued field. The rule is then filed under that field and value(s); rules without
 /// such a conjunct are always candidates. Per event, each indexed field is extracted once
-/// (through the matcher's field cache) and looked up; the candidates are then evaluated in
-/// full, in rule order. The index only ever adds candidates (hash collisions, prefixes that
-/// are not whole path components): it never decides a match.
-struct RuleIndex {
-    struct TextIndex {
-        var slot: Int32
-        /// hash(value) → rule indices
-        var exact: [Int: [Int]] = [:]
-        /// Distinct prefix lengths, and hash(length, prefix) → rule indices.
-        var prefixLengths: [Int] = []
-        var prefixes: [Int: [Int]] = [:]
-        /// The same for suffixes (`endswith`).
-        var suffixLengths: [Int] = []
-        var suffixes: [Int: [Int]] = [:]
-    }
-
+/// (through the matcher's field cache) and looked up: exact values in a hash table (only when
+/// some key has the value's length), prefixes and suffixes (`endswith`) by one walk down a byte
+/// trie each, which stops at the first byte no key continues with. The candidates, set in a
+/// bitmap over rule indices, are then evaluated in full, in rule order. The index only ever
+/// adds candidates (hash collisions, prefixes that are not whole path components): it never
+/// decides a match.
+final class RuleIndex {
     /// One way a rule can be found: a field slot and a key of some kind.
     enum Key: Hashable {
         case exact(Int32, [UInt8])
@@ -30,152 +21,293 @@ struct RuleIndex {
         case int(Int32, Int64)
     }
 
-    struct IntIndex {
+    /// Collects keys rule by rule; `freeze()` turns them into a `RuleIndex`.
+    struct Builder {
+        struct Text {
+            var slot: Int32
+            /// hash(value) → rule indices
+            var exact: [Int: [Int]] = [:]
+            /// Bit n: some exact value has n bytes (bit 63: 63 or more).
+            var exactLengths: UInt64 = 0
+            var prefixes: [(key: [UInt8], rule: Int)] = []
+            /// Suffixes (`endswith`), bytes reversed.
+            var suffixes: [(key: [UInt8], rule: Int)] = []
+        }
+
+        var always: [Int] = []
+        var texts: [Text] = []
+        var ints: [(slot: Int32, values: [Int: [Int]])] = []
+
+        mutating func addAlways(_ rule: Int) { always.append(rule) }
+
+        mutating func add(rule: Int, key: Key) {
+            switch key {
+            case .exact(let slot, let v):
+                let i = textIndex(slot)
+                let h = v.withUnsafeBytes { ByteSet.hash($0) }
+                texts[i].exactLengths |= RuleIndex.lengthBit(v.count)
+                if texts[i].exact[h]?.last != rule { texts[i].exact[h, default: []].append(rule) }
+            case .prefix(let slot, let p):
+                texts[textIndex(slot)].prefixes.append((p, rule))
+            case .suffix(let slot, let p):
+                texts[textIndex(slot)].suffixes.append((p.reversed(), rule))
+            case .int(let slot, let v):
+                let i: Int
+                if let existing = ints.firstIndex(where: { $0.slot == slot }) {
+                    i = existing
+                } else {
+                    ints.append((slot, [:]))
+                    i = ints.count - 1
+                }
+                let k = Int(truncatingIfNeeded: v)
+                if ints[i].values[k]?.last != rule { ints[i].values[k, default: []].append(rule) }
+            }
+        }
+
+        private mutating func textIndex(_ slot: Int32) -> Int {
+            if let i = texts.firstIndex(where: { $0.slot == slot }) { return i }
+            texts.append(Text(slot: slot))
+            return texts.count - 1
+        }
+
+        /// Builds the lookup tables; call once, after every rule was added. `roots`: each
+        /// rule's condition node as the bucket evaluates it (-1: not in the bucket).
+        func freeze(roots: [Int32]) -> RuleIndex { RuleIndex(self, roots: roots) }
+    }
+
+    /// An indexed text field: its slot, its exact-value table and the roots of its prefix
+    /// and (reversed) suffix tries in `nodes` (-1: none).
+    struct TextField {
         var slot: Int32
-        var values: [Int64: [Int]] = [:]
+        var exact: HashTable
+        /// `Builder.Text.exactLengths`: a value of no indexed length is not hashed at all.
+        var exactLengths: UInt64
+        var prefixRoot: Int32
+        var suffixRoot: Int32
     }
 
-    var always: [Int] = []
-    var texts: [TextIndex] = []
-    var ints: [IntIndex] = []
-
-    /// The lookup form of a `TextIndex`, built once by `frozen()`.
-    struct FrozenText {
+    struct IntField {
         var slot: Int32
-        var exact: HashedRuleTable
-        var prefixLengths: [Int]
-        var prefixes: HashedRuleTable
-        var suffixLengths: [Int]
-        var suffixes: HashedRuleTable
+        var table: HashTable
     }
 
-    private(set) var frozenTexts: [FrozenText] = []
-
-    /// Builds the lookup tables; call once, after every rule was added.
-    mutating func freeze() {
-        frozenTexts = texts.map {
-            FrozenText(slot: $0.slot, exact: HashedRuleTable($0.exact), prefixLengths: $0.prefixLengths.sorted(),
-                       prefixes: HashedRuleTable($0.prefixes), suffixLengths: $0.suffixLengths.sorted(),
-                       suffixes: HashedRuleTable($0.suffixes))
-        }
+    /// A read-only map from already-hashed keys (FNV-style hashes of text, or integers) to
+    /// rule lists: open addressing over `slots[base...base+mask]` on the key's own bits, so a
+    /// lookup is a few loads, with no hashing of its own. `mask < 0`: empty.
+    struct HashTable {
+        var base: Int32
+        var mask: Int32
     }
 
-    var isEmpty: Bool { always.isEmpty && texts.isEmpty && ints.isEmpty }
-
-    /// Keys of prefixes (bytes in order) and suffixes (bytes from the end backwards): FNV-1a
-    /// mixed with the length, so a lookup can hash the value once, incrementally.
-    static func key(runningHash h: UInt64, length: Int) -> Int {
-        Int(truncatingIfNeeded: h) &* 31 &+ length
+    /// `count == 0`: an unused slot (every filed key has at least one rule).
+    struct HashSlot {
+        var key: Int
+        var ruleStart: Int32
+        var ruleCount: Int32
     }
 
-    static let fnvOffset: UInt64 = 0xCBF2_9CE4_8422_2325
-    static let fnvPrime: UInt64 = 0x100_0000_01B3
-
-    static func prefixKey(_ b: UnsafeRawBufferPointer) -> Int {
-        var h = fnvOffset
-        for c in b { h = (h ^ UInt64(c)) &* fnvPrime }
-        return key(runningHash: h, length: b.count)
-    }
-
-    static func suffixKey(_ b: UnsafeRawBufferPointer) -> Int {
-        var h = fnvOffset
-        for c in b.reversed() { h = (h ^ UInt64(c)) &* fnvPrime }
-        return key(runningHash: h, length: b.count)
-    }
-
-    mutating func addAlways(_ rule: Int) { always.append(rule) }
-
-    mutating func addText(rule: Int, slot: Int32, exact values: [[UInt8]]) {
-        let i = textIndex(slot)
-        for v in values {
-            let h = v.withUnsafeBytes { ByteSet.hash($0) }
-            texts[i].exact[h, default: []].append(rule)
-        }
-    }
-
-    mutating func addPrefixes(rule: Int, slot: Int32, prefixes: [[UInt8]]) {
-        let i = textIndex(slot)
-        for p in prefixes {
-            if !texts[i].prefixLengths.contains(p.count) { texts[i].prefixLengths.append(p.count) }
-            let key = p.withUnsafeBytes { Self.prefixKey($0) }
-            texts[i].prefixes[key, default: []].append(rule)
-        }
-    }
-
-    mutating func add(rule: Int, key: Key) {
-        switch key {
-        case .exact(let slot, let v): addText(rule: rule, slot: slot, exact: [v])
-        case .prefix(let slot, let p): addPrefixes(rule: rule, slot: slot, prefixes: [p])
-        case .int(let slot, let v): addInts(rule: rule, slot: slot, values: [v])
-        case .suffix(let slot, let p):
-            let i = textIndex(slot)
-            if !texts[i].suffixLengths.contains(p.count) { texts[i].suffixLengths.append(p.count) }
-            let k = p.withUnsafeBytes { Self.suffixKey($0) }
-            if !(texts[i].suffixes[k]?.last == rule) { texts[i].suffixes[k, default: []].append(rule) }
-        }
-    }
-
-    mutating func addInts(rule: Int, slot: Int32, values: [Int64]) {
-        let i: Int
-        if let existing = ints.firstIndex(where: { $0.slot == slot }) {
-            i = existing
-        } else {
-            ints.append(IntIndex(slot: slot))
-            i = ints.count - 1
-        }
-        for v in values { ints[i].values[v, default: []].append(rule) }
-    }
-
-    private mutating func textIndex(_ slot: Int32) -> Int {
-        if let i = texts.firstIndex(where: { $0.slot == slot }) { return i }
-        texts.append(TextIndex(slot: slot))
-        return texts.count - 1
-    }
-}
-
-/// A read-only map from already-hashed keys to rule lists: open addressing on the key's own
-/// bits (keys are FNV-1a hashes), so a lookup is a few loads, with no hashing of its own.
-struct HashedRuleTable {
-    private var keys: [Int] = []
-    private var used: [Bool] = []
-    private var ranges: [(start: Int32, count: Int32)] = []
-    private var rules: [Int] = []
-    private var mask = 0
-
-    var isEmpty: Bool { rules.isEmpty }
-
-    init(_ map: [Int: [Int]] = [:]) {
-        var size = 8
-        while size < map.count * 2 { size <<= 1 }
-        mask = size - 1
-        keys = Array(repeating: 0, count: size)
-        used = Array(repeating: false, count: size)
-        ranges = Array(repeating: (0, 0), count: size)
-        for (key, list) in map {
-            var slot = Self.mix(key) & mask
-            while used[slot] { slot = (slot + 1) & mask }
-            used[slot] = true
-            keys[slot] = key
-            ranges[slot] = (Int32(rules.count), Int32(list.count))
-            rules += list
-        }
-    }
+    @inline(__always)
+    static func lengthBit(_ count: Int) -> UInt64 { 1 &<< UInt64(min(count, 63)) }
 
     @inline(__always)
     static func mix(_ key: Int) -> Int { key ^ (key >> 29) }
 
-    /// Appends the rules filed under `key` to `out`.
+    private static func hashTable(_ map: [Int: [Int]], _ slots: inout [HashSlot], _ rules: inout [Int32]) -> HashTable {
+        guard !map.isEmpty else { return HashTable(base: 0, mask: -1) }
+        var size = 8
+        while size < map.count * 2 { size <<= 1 }
+        let base = slots.count
+        slots += Array(repeating: HashSlot(key: 0, ruleStart: 0, ruleCount: 0), count: size)
+        for (key, list) in map.sorted(by: { $0.key < $1.key }) {
+            var slot = mix(key) & (size - 1)
+            while slots[base + slot].ruleCount != 0 { slot = (slot + 1) & (size - 1) }
+            slots[base + slot] = HashSlot(key: key, ruleStart: Int32(rules.count), ruleCount: Int32(list.count))
+            rules += list.map { Int32($0) }
+        }
+        return HashTable(base: Int32(base), mask: Int32(size - 1))
+    }
+
+    /// Marks the rules filed under `key` in `table` in the bitmap `out`.
     @inline(__always)
-    func append(_ key: Int, to out: inout [Int]) {
-        guard !rules.isEmpty else { return }
+    func lookup(_ table: HashTable, _ key: Int, into out: UnsafeMutableBufferPointer<UInt64>) {
+        guard table.mask >= 0 else { return }
+        let mask = Int(table.mask)
+        let base = Int(table.base)
         var slot = Self.mix(key) & mask
-        while used[slot] {
-            if keys[slot] == key {
-                let r = ranges[slot]
-                out.append(contentsOf: rules[Int(r.start)..<Int(r.start + r.count)])
+        while true {
+            let s = slots[base + slot]
+            if s.ruleCount == 0 { return }
+            if s.key == key {
+                mark(s.ruleStart, s.ruleCount, in: out)
                 return
             }
             slot = (slot + 1) & mask
+        }
+    }
+
+    /// A trie node. Its children are consecutive nodes from `firstChild`, in label order;
+    /// which labels exist is a 256-bit map (`bitmaps[4 * node ..< 4 * node + 4]`) and
+    /// `ranks[4 * node + w]` counts the children in the map's words before word `w`, so
+    /// following a byte costs a load, a mask and a popcount, however many children there are.
+    /// The rules filed under the key that ends at this node are at `ruleStart` in `rules`.
+    struct TrieNode {
+        var firstChild: Int32
+        var ruleStart: Int32
+        var ruleCount: Int32
+    }
+
+    // Everything the hot path reads lives in buffers this object owns: plain loads, no
+    // reference counting or uniqueness checks per access.
+    let always: UnsafeMutableBufferPointer<Int32>
+    let texts: UnsafeMutableBufferPointer<TextField>
+    let ints: UnsafeMutableBufferPointer<IntField>
+    let slots: UnsafeMutableBufferPointer<HashSlot>
+    let nodes: UnsafeMutableBufferPointer<TrieNode>
+    let bitmaps: UnsafeMutableBufferPointer<UInt64>
+    let ranks: UnsafeMutableBufferPointer<UInt16>
+    let rules: UnsafeMutableBufferPointer<Int32>
+    /// Per rule index, the root node of its condition for this bucket's event type.
+    let roots: UnsafeMutableBufferPointer<Int32>
+
+    private static func buffer<T>(_ items: [T]) -> UnsafeMutableBufferPointer<T> {
+        let p = UnsafeMutableBufferPointer<T>.allocate(capacity: max(items.count, 1))
+        _ = p.initialize(from: items)
+        return UnsafeMutableBufferPointer(rebasing: p[0..<items.count])
+    }
+
+    init(_ b: Builder, roots: [Int32]) {
+        var slots: [HashSlot] = []
+        var nodes: [TrieNode] = []
+        var bitmaps: [UInt64] = []
+        var ranks: [UInt16] = []
+        var rules: [Int32] = []
+        var texts: [TextField] = []
+        for t in b.texts {
+            let exact = Self.hashTable(t.exact, &slots, &rules)
+            let prefixRoot = Self.trie(t.prefixes, &nodes, &bitmaps, &ranks, &rules)
+            let suffixRoot = Self.trie(t.suffixes, &nodes, &bitmaps, &ranks, &rules)
+            texts.append(TextField(slot: t.slot, exact: exact, exactLengths: t.exactLengths, prefixRoot: prefixRoot, suffixRoot: suffixRoot))
+        }
+        var ints: [IntField] = []
+        for i in b.ints {
+            ints.append(IntField(slot: i.slot, table: Self.hashTable(i.values, &slots, &rules)))
+        }
+        self.slots = Self.buffer(slots)
+        self.always = Self.buffer(b.always.map { Int32($0) })
+        self.texts = Self.buffer(texts)
+        self.ints = Self.buffer(ints)
+        self.nodes = Self.buffer(nodes)
+        self.bitmaps = Self.buffer(bitmaps)
+        self.ranks = Self.buffer(ranks)
+        self.rules = Self.buffer(rules)
+        self.roots = Self.buffer(roots)
+    }
+
+    deinit {
+        for p in [always.baseAddress, rules.baseAddress, roots.baseAddress] { p?.deallocate() }
+        texts.baseAddress?.deallocate()
+        ints.baseAddress?.deallocate()
+        nodes.baseAddress?.deallocate()
+        bitmaps.baseAddress?.deallocate()
+        ranks.baseAddress?.deallocate()
+        slots.baseAddress?.deallocate()
+    }
+
+    /// Appends a byte trie over `keys` to the flat arrays (children of a node contiguous);
+    /// returns its root, or -1 when there are no keys.
+    private static func trie(_ keys: [(key: [UInt8], rule: Int)], _ nodes: inout [TrieNode], _ bitmaps: inout [UInt64],
+                             _ ranks: inout [UInt16], _ rules: inout [Int32]) -> Int32 {
+        guard !keys.isEmpty else { return -1 }
+        // A tree of dictionaries first, then flattened breadth-first.
+        var children: [[UInt8: Int]] = [[:]]
+        var filed: [[Int32]] = [[]]
+        for (key, rule) in keys {
+            var n = 0
+            for c in key {
+                if let next = children[n][c] {
+                    n = next
+                } else {
+                    children.append([:])
+                    filed.append([])
+                    children[n][c] = children.count - 1
+                    n = children.count - 1
+                }
+            }
+            if filed[n].last != Int32(rule) { filed[n].append(Int32(rule)) }
+        }
+        let base = nodes.count
+        var order = [0]
+        var position = [0: 0]
+        var k = 0
+        while k < order.count {
+            for (_, child) in children[order[k]].sorted(by: { $0.key < $1.key }) {
+                position[child] = order.count
+                order.append(child)
+            }
+            k += 1
+        }
+        for n in order {
+            let kids = children[n].sorted { $0.key < $1.key }
+            var words: [UInt64] = [0, 0, 0, 0]
+            for (label, _) in kids { words[Int(label >> 6)] |= 1 << UInt64(label & 63) }
+            var before: UInt16 = 0
+            for w in words {
+                ranks.append(before)
+                before += UInt16(w.nonzeroBitCount)
+            }
+            bitmaps += words
+            let first = kids.first.map { base + position[$0.value]! } ?? 0
+            nodes.append(TrieNode(firstChild: Int32(first), ruleStart: Int32(rules.count), ruleCount: Int32(filed[n].count)))
+            rules += filed[n]
+        }
+        return Int32(base)
+    }
+
+    /// Marks the rules of trie `root` filed under a prefix of `b` (read backwards when
+    /// `reversed`: suffixes) in the bitmap `out`. One walk, stopping where no indexed key continues.
+    @inline(__always)
+    func walk(_ root: Int32, _ b: UnsafeRawBufferPointer, reversed: Bool, into out: UnsafeMutableBufferPointer<UInt64>) {
+        var node = Int(root)
+        var i = 0
+        let count = b.count
+        while true {
+            let n = nodes[node]
+            if n.ruleCount > 0 { mark(n.ruleStart, n.ruleCount, in: out) }
+            guard i < count else { return }
+            let c = reversed ? b[count - 1 - i] : b[i]
+            let w = node &<< 2 | Int(c &>> 6)
+            let word = bitmaps[w]
+            let bit = UInt64(1) &<< UInt64(c & 63)
+            guard word & bit != 0 else { return }
+            node = Int(n.firstChild) &+ Int(ranks[w])
+            // Most nodes have one child (the tries are mostly chains): no popcount for those.
+            let below = word & (bit &- 1)
+            if below != 0 { node &+= below.nonzeroBitCount }
+            i += 1
+        }
+    }
+
+    @inline(__always)
+    static func mark(_ rule: Int32, _ bits: UnsafeMutableBufferPointer<UInt64>) {
+        bits[Int(rule &>> 6)] |= 1 &<< UInt64(rule & 63)
+    }
+
+    @inline(__always)
+    func markAlways(in out: UnsafeMutableBufferPointer<UInt64>) {
+        var k = 0
+        while k < always.count {
+            Self.mark(always[k], out)
+            k += 1
+        }
+    }
+
+    @inline(__always)
+    func mark(_ start: Int32, _ count: Int32, in out: UnsafeMutableBufferPointer<UInt64>) {
+        var k = Int(start)
+        let end = k + Int(count)
+        while k < end {
+            Self.mark(rules[k], out)
+            k += 1
         }
     }
 }

@@ -13,7 +13,24 @@ public struct ProcessTable {
         init(_ info: ProcessInfo) { self.info = info }
     }
 
-    private var entries: [UInt32: Entry] = [:]
+    /// A pid as a dictionary key, hashed with one multiply instead of SipHash: pids are small
+    /// kernel-assigned numbers (bounded by pid_max), not attacker-chosen keys, and every event
+    /// looks its process up (SipHash cost ~120 instructions per lookup).
+    struct Pid: Hashable {
+        var raw: UInt32
+        @inline(__always) init(_ raw: UInt32) { self.raw = raw }
+        @inline(__always) static func == (a: Pid, b: Pid) -> Bool { a.raw == b.raw }
+        func hash(into hasher: inout Hasher) { hasher.combine(raw) }
+        @inline(__always) func _rawHashValue(seed: Int) -> Int {
+            // Fibonacci hashing; the high bits mixed down, since the table masks the low ones.
+            let m = (UInt64(raw) ^ UInt64(truncatingIfNeeded: seed)) &* 0x9E37_79B9_7F4A_7C15
+            return Int(truncatingIfNeeded: m ^ (m >> 32))
+        }
+    }
+
+    /// `Dictionary()`, not `[:]`: the literal builds (and frees) an empty element array each
+    /// time, and the engine makes an empty table per event to drop its reference.
+    private var entries = [Pid: Entry]()
     public let capacity: Int
     public private(set) var overflows: UInt64 = 0
 
@@ -23,10 +40,10 @@ public struct ProcessTable {
 
     public var count: Int { entries.count }
 
-    public subscript(pid: UInt32) -> ProcessInfo? { entries[pid]?.info }
+    public subscript(pid: UInt32) -> ProcessInfo? { entries[Pid(pid)]?.info }
 
     /// The entry of `pid` without copying it (the hot path's way in).
-    public func entry(_ pid: UInt32) -> Entry? { entries[pid] }
+    public func entry(_ pid: UInt32) -> Entry? { entries[Pid(pid)] }
 
     /// Visits every entry, in no particular order.
     public func forEachEntry(_ body: (Entry) -> Void) {
@@ -38,15 +55,15 @@ public struct ProcessTable {
 
     /// Adds or replaces (seeding from /proc, or a snapshot in a capture).
     public mutating func insert(_ info: ProcessInfo) {
-        if entries.count >= capacity && entries.index(forKey: info.pid) == nil {
+        if entries.count >= capacity && entries.index(forKey: Pid(info.pid)) == nil {
             overflows &+= 1
             return
         }
-        entries[info.pid] = Entry(info)
+        entries[Pid(info.pid)] = Entry(info)
     }
 
     public mutating func remove(pid: UInt32) {
-        entries.removeValue(forKey: pid)
+        entries.removeValue(forKey: Pid(pid))
     }
 
     /// Folds one record into the table. Call before rendering or matching the record, so an
@@ -55,7 +72,7 @@ public struct ProcessTable {
         switch event.kind {
         case .fork:
             let fork = event.fork
-            var child = entries[event.pid]?.info ?? ProcessInfo(pid: event.pid, ppid: event.ppid, name: Self.string(event.comm), uid: event.uid, gid: event.gid)
+            var child = entries[Pid(event.pid)]?.info ?? ProcessInfo(pid: event.pid, ppid: event.ppid, name: Self.string(event.comm), uid: event.uid, gid: event.gid)
             child.pid = fork.childPid
             child.ppid = event.pid
             child.startBootNs = fork.childStartBootNs
@@ -63,7 +80,7 @@ public struct ProcessTable {
         case .exec:
             guard event.result == 0 else { return }
             let exec = event.exec
-            var info = entries[event.pid]?.info ?? ProcessInfo(pid: event.pid, ppid: event.ppid)
+            var info = entries[Pid(event.pid)]?.info ?? ProcessInfo(pid: event.pid, ppid: event.ppid)
             info.ppid = event.ppid
             info.name = Self.string(event.comm)
             info.exePath = Self.string(exec.exe)
@@ -85,16 +102,16 @@ public struct ProcessTable {
             info.startBootNs = exec.startBootNs
             insert(info)
         case .chdir:
-            guard event.result == 0, var info = entries[event.pid]?.info else { return }
+            guard event.result == 0, var info = entries[Pid(event.pid)]?.info else { return }
             info.cwd = Self.string(event.chdir.cwd)
-            entries[event.pid] = Entry(info)
+            entries[Pid(event.pid)] = Entry(info)
         case .exit:
             remove(pid: event.pid)
         case .open, .mount:
             // A process we never saw (started before a capture began, say) still gets an
             // entry from what every record carries.
             // index(forKey:), not `entries[pid] == nil`: that copies the whole entry out.
-            if entries.index(forKey: event.pid) == nil {
+            if entries.index(forKey: Pid(event.pid)) == nil {
                 insert(ProcessInfo(pid: event.pid, ppid: event.ppid, name: Self.string(event.comm), uid: event.uid, gid: event.gid))
             }
         }
@@ -103,8 +120,8 @@ public struct ProcessTable {
     /// Ancestors of `pid`, nearest first, at most `limit` (loops in bad data stop there too).
     public func ancestors(of pid: UInt32, limit: Int = 64) -> [ProcessInfo] {
         var out: [ProcessInfo] = []
-        var current = entries[pid]?.info.ppid ?? 0
-        while current != 0 && out.count < limit, let info = entries[current]?.info {
+        var current = entries[Pid(pid)]?.info.ppid ?? 0
+        while current != 0 && out.count < limit, let info = entries[Pid(current)]?.info {
             out.append(info)
             if info.ppid == current { break }
             current = info.ppid
