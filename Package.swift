@@ -11,6 +11,7 @@ import PackageDescription
 //                     the only code that touches libbpf and the kernel.
 //   PeregrineRuleTest rule unit tests: YAML cases of events -> records -> Engine -> expected alerts.
 //   PeregrineService  the agent's self-monitoring HTTP port (health, Prometheus metrics).
+//   PeregrineOutputs  where alerts go after the matcher: bounded queues, file and webhook outputs.
 //   peregrine         thin CLI over the libraries.
 let package = Package(
     name: "Peregrine",
@@ -23,6 +24,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.100.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
     ],
     targets: [
         .target(name: "PeregrineWire"),
@@ -46,13 +50,23 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        .target(
+            name: "PeregrineOutputs",
+            dependencies: [
+                "PeregrineRules",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         .target(name: "PeregrineProbe", dependencies: ["CPeregrineProbe", "PeregrineWire", "PeregrineEvents"]),
         .target(name: "PeregrineRuleTest", dependencies: ["PeregrineEngine", "PeregrineEvents", "PeregrineRules", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "peregrine",
             dependencies: [
                 "PeregrineEvents", "PeregrineProbe", "PeregrineRules", "PeregrineCapture", "PeregrineEngine",
-                "PeregrineService", "PeregrineRuleTest",
+                "PeregrineService", "PeregrineRuleTest", "PeregrineOutputs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -64,6 +78,10 @@ let package = Package(
         .testTarget(name: "PeregrineRulesTests", dependencies: ["PeregrineRules"]),
         .testTarget(name: "PeregrineEngineTests", dependencies: ["PeregrineEngine", "PeregrineEvents", "PeregrineRules"]),
         .testTarget(name: "PeregrineCaptureTests", dependencies: ["PeregrineCapture", "PeregrineEvents"]),
+        .testTarget(
+            name: "PeregrineOutputsTests",
+            dependencies: ["PeregrineOutputs", "PeregrineRules", .product(name: "Hummingbird", package: "hummingbird")]
+        ),
         .testTarget(name: "PeregrineRuleTestTests", dependencies: ["PeregrineRuleTest", "PeregrineRules", "PeregrineEvents"]),
     ]
 )
