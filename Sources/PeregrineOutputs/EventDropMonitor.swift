@@ -48,6 +48,15 @@ public struct EventDropMonitor: Sendable {
         public var userDrops: UInt64
         public var log: Bool
         public var alert: Bool
+        public init(events: UInt64, drops: UInt64, kernelDrops: UInt64, userDrops: UInt64, log: Bool, alert: Bool) {
+            self.events = events
+            self.drops = drops
+            self.kernelDrops = kernelDrops
+            self.userDrops = userDrops
+            self.log = log
+            self.alert = alert
+        }
+
         public var message: String {
             "Falco internal: syscall event drop. \(drops) system calls dropped in last second."
         }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import PeregrineEngine
 import PeregrineEvents
+import PeregrineOutputs
 import PeregrineProbe
 import PeregrineRules
 
@@ -10,9 +11,14 @@ import PeregrineRules
 struct AlertPipeline {
     var decoder = RecordDecoder()
     var table = ProcessTable()
-    let engine: Engine
-    let json: Bool
+    /// Replaced between records when rules are reloaded (SIGHUP).
+    var engine: Engine
+    var json: Bool
     var out = OutputStream(fd: 1)
+    /// `stdout_output.enabled`
+    var stdoutEnabled = true
+    /// File and webhook outputs: alerts are queued there, never waited on.
+    var outputs: OutputHub?
     private(set) var events: UInt64 = 0
 
     init(engine: Engine, json: Bool) {
@@ -31,11 +37,18 @@ struct AlertPipeline {
         // The exit's rules see the process it ends; everything else sees the table after
         // the event (an exec with its new image, a fork's child).
         if event.kind != .exit { table.apply(event) }
-        let asJSON = json
+        let asJSON = json, toStdout = stdoutEnabled, hub = outputs
         engine.process(event, number: n, processes: table) { alert in
-            out.write(asJSON ? alert.jsonLine + "\n" : alert.textLine + "\n")
+            if toStdout { out.write(asJSON ? alert.jsonLine + "\n" : alert.textLine + "\n") }
+            hub?.publish(alert)
         }
         if event.kind == .exit { table.apply(event) }
+    }
+
+    /// An alert that no rule raised (the internal event-drop alert) goes to every output.
+    mutating func emit(_ alert: Alert) {
+        if stdoutEnabled { out.write(json ? alert.jsonLine + "\n" : alert.textLine + "\n") }
+        outputs?.publish(alert)
     }
 
     mutating func flush() -> Bool {
