@@ -42,7 +42,9 @@ public final class MonitoringServer: Sendable {
         let port = self.port
         return Task.detached {
             do {
-                try await app.runService()
+                // No signal handling here: the agent's own SIGTERM/SIGINT handlers stop it
+                // (ServiceLifecycle's would replace them and the agent would never stop).
+                try await app.runService(gracefulShutdownSignals: [])
             } catch {
                 // Detection goes on without the port; say so rather than fail silently.
                 let line = "peregrine: monitoring port \(port) is not served: \(error)\n"
