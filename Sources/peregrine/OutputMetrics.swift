@@ -19,10 +19,12 @@ final class OutputMetrics {
 
     private func count(_ name: String, _ labels: [(String, String)], total: UInt64) {
         let key = name + labels.map { "|" + $0.1 }.joined()
-        let delta = total &- (published[key] ?? 0)
-        guard delta > 0, total >= (published[key] ?? 0) else { return }
-        server.registry.makeCounter(name: name, labels: labels).increment(by: Int64(delta))
+        let previous = published[key] ?? 0
+        // Outputs rebuilt by a reload count from zero again.
+        let delta = total - (total < previous ? 0 : previous)
         published[key] = total
+        guard delta > 0 else { return }
+        server.registry.makeCounter(name: name, labels: labels).increment(by: Int64(delta))
     }
 
     func publish(outputs: [OutputHub.Counters], reloads: RuleReloader.Counts, dropAlerts: UInt64) {

@@ -69,13 +69,15 @@ final class WebhookServer: Sendable {
 }
 
 @Suite(.serialized) struct HTTPOutputTests {
-    static func hub(port: Int, capacity: Int, maxBackoffMs: Int = 200) throws -> OutputHub {
+    /// A request that times out after the server got it is retried (at-least-once delivery):
+    /// where duplicates would fail the test the time limit is far beyond any loaded machine.
+    static func hub(port: Int, capacity: Int, maxBackoffMs: Int = 200, timeoutMs: Int = 60_000) throws -> OutputHub {
         var s = OutputSettings()
         s.http.enabled = true
         s.http.url = "http://127.0.0.1:\(port)/alerts"
         s.queueCapacity = capacity
         s.maxBackoffMs = maxBackoffMs
-        s.http.timeoutMs = 2_000
+        s.http.timeoutMs = timeoutMs
         return try OutputHub(settings: s, json: false, log: { _ in })
     }
 
@@ -83,7 +85,7 @@ final class WebhookServer: Sendable {
         let server = try await WebhookServer(port: WebhookServer.freePort())
         let hub = try Self.hub(port: server.port, capacity: 100)
         for i in 0..<20 { hub.publish(sampleAlert(i)) }
-        #expect(OutputTestClock.wait(seconds: 10) { server.count == 20 })
+        #expect(OutputTestClock.wait(seconds: 60) { server.count >= 20 })
         hub.shutdown(timeoutNs: 2_000_000_000)
         let posts = server.log.posts.withLock { $0 }
         #expect(posts.map(\.body) == (0..<20).map { sampleAlert($0).jsonLine })
@@ -95,23 +97,26 @@ final class WebhookServer: Sendable {
 
     @Test func serverDownDropsBeyondTheBoundAndDeliversTheRestWhenBack() async throws {
         let port = WebhookServer.freePort()
-        let hub = try Self.hub(port: port, capacity: 50)
+        let hub = try Self.hub(port: port, capacity: 50, timeoutMs: 5_000)
         // The matcher's side never waits, server or not.
         let start = OutputTestClock.now()
         for i in 0..<500 { hub.publish(sampleAlert(i)) }
         let spent = OutputTestClock.now() - start
         #expect(spent < 200_000_000)
         // AsyncHTTPClient keeps retrying the connection until the request's time limit.
-        #expect(OutputTestClock.wait(seconds: 20) { (hub.counters.first?.failures ?? 0) >= 1 })
+        #expect(OutputTestClock.wait(seconds: 30) { (hub.counters.first?.failures ?? 0) >= 1 })
         let down = try #require(hub.counters.first)
         #expect(down.dropped == 450)
         #expect(down.queued == 50)
         #expect(down.sent == 0)
         let server = try await WebhookServer(port: port)
-        #expect(OutputTestClock.wait(seconds: 10) { server.count == 50 })
+        #expect(OutputTestClock.wait(seconds: 60) { server.count >= 50 })
         hub.shutdown(timeoutNs: 2_000_000_000)
-        // Exactly the first 50, in order, each once.
-        #expect(server.bodies == (0..<50).map { sampleAlert($0).jsonLine })
+        // The first 50, in order; a request that timed out after the server got it may have
+        // been sent again (at-least-once), nothing else.
+        var firsts: [String] = []
+        for b in server.bodies where !firsts.contains(b) { firsts.append(b) }
+        #expect(firsts == (0..<50).map { sampleAlert($0).jsonLine })
         #expect(hub.counters.first?.sent == 50)
         await server.stop()
     }
