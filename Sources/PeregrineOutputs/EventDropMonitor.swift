@@ -62,7 +62,7 @@ public struct EventDropMonitor: Sendable {
         }
     }
 
-    public let settings: EventDropSettings
+    public private(set) var settings: EventDropSettings
     private var bucket: TokenBucket
     private var lastEvents: UInt64 = 0
     private var lastKernel: UInt64 = 0
@@ -73,6 +73,14 @@ public struct EventDropMonitor: Sendable {
     public init(settings: EventDropSettings) {
         self.settings = settings
         bucket = TokenBucket(rate: settings.rate, maxBurst: settings.maxBurst)
+    }
+
+    /// New settings (a reload) keep the running totals, so the next interval is not mistaken
+    /// for everything lost since start.
+    public mutating func reconfigure(_ new: EventDropSettings) {
+        guard new != settings else { return }
+        settings = new
+        bucket = TokenBucket(rate: new.rate, maxBurst: new.maxBurst)
     }
 
     /// Call about once a second with running totals: records the kernel tried to deliver,

@@ -111,7 +111,7 @@ struct RunCommand: ParsableCommand {
                     metrics?.publish(probe: probe, pipeline: pipeline, force: true)
                     Self.apply(next, probe: probe, pipeline: &pipeline, hub: &hub)
                     metrics?.engineReplaced()
-                    drops = EventDropMonitor(settings: next.config.eventDrops)
+                    drops.reconfigure(next.config.eventDrops)
                     running = next.config
                 }
                 let now = Deadline.nowNs()
@@ -126,9 +126,9 @@ struct RunCommand: ParsableCommand {
                             pipeline.emit(EventDropMonitor.alert(report, timeNs: Self.epochNs(), hostname: pipeline.engine.context.hostname))
                         }
                     }
+                    outputMetrics?.publish(outputs: hub.counters, reloads: reloader.snapshot, dropAlerts: dropAlerts)
                 }
                 metrics?.publish(probe: probe, pipeline: pipeline)
-                outputMetrics?.publish(outputs: hub.counters, reloads: reloader.snapshot, dropAlerts: dropAlerts)
                 return pipeline.flush()
             }
         )

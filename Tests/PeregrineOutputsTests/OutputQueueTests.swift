@@ -83,6 +83,19 @@ import Testing
         #expect(later?.drops == 300)
     }
 
+    @Test func reconfiguringKeepsTheRunningTotals() {
+        var s = EventDropSettings()
+        s.threshold = 0
+        var m = EventDropMonitor(settings: s)
+        let first = m.check(nowNs: 1_000_000_000, attempted: 1000, kernelLost: 500, userDropped: 0)
+        #expect(first?.drops == 500)
+        s.rate = 10
+        m.reconfigure(s)
+        // Only what was lost since the last check counts, not everything since start.
+        let next = m.check(nowNs: 2_000_000_000, attempted: 2000, kernelLost: 510, userDropped: 0)
+        #expect(next?.drops == 10)
+    }
+
     @Test func ignoreMeansNothing() {
         var s = EventDropSettings()
         s.actions = []
