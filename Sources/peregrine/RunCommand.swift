@@ -96,6 +96,8 @@ struct RunCommand: ParsableCommand {
         var hub = outputs
         var drops = EventDropMonitor(settings: config.eventDrops)
         var dropAlerts: UInt64 = 0
+        /// Alerts raised by engines that reloads replaced.
+        var retiredAlerts: UInt64 = 0
         var lastDropCheck = Deadline.nowNs()
         let reloader = RuleReloader()
         let command = self
@@ -109,6 +111,7 @@ struct RunCommand: ParsableCommand {
                 }
                 if let next = reloader.take() {
                     metrics?.publish(probe: probe, pipeline: pipeline, force: true)
+                    retiredAlerts += pipeline.engine.alertsRaised
                     Self.apply(next, probe: probe, pipeline: &pipeline, hub: &hub)
                     metrics?.engineReplaced()
                     drops.reconfigure(next.config.eventDrops)
@@ -139,7 +142,7 @@ struct RunCommand: ParsableCommand {
             printError("output \(name): \(left) queued alerts not delivered at shutdown")
         }
         outputMetrics?.publish(outputs: hub.counters, reloads: reloader.snapshot, dropAlerts: dropAlerts)
-        printError("\(pipeline.events) events, \(pipeline.engine.alertsRaised) alerts; kernel lost \(stats.lost); malformed records \(pipeline.decoder.totalRejected)")
+        printError("\(pipeline.events) events, \(retiredAlerts + pipeline.engine.alertsRaised) alerts; kernel lost \(stats.lost); malformed records \(pipeline.decoder.totalRejected)")
         probe.close()
     }
 
