@@ -26,7 +26,7 @@ struct AgentConfiguration: Equatable {
         let source: String
         let key: String
         let reason: String
-        var description: String { "\(source): \(key): \(reason)" }
+        var description: String { (source.isEmpty ? "" : "\(source): ") + "\(key): \(reason)" }
     }
 
     static let defaultPath = "/etc/peregrine/peregrine.yaml"
@@ -103,7 +103,7 @@ struct AgentConfiguration: Equatable {
 
     /// Checks between keys (a URL for an enabled webhook, ...), once everything is applied.
     func validate() throws {
-        if let first = crossKeyProblems(source: "configuration").first { throw first }
+        if let first = crossKeyProblems(source: "").first { throw first }
     }
 
     private func crossKeyProblems(source: String) -> [Problem] {
