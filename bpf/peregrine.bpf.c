@@ -266,7 +266,7 @@ static __always_inline __u32 path_step(struct path_walk *w)
     struct mount *m = w->m;
     struct dentry *mnt_root, *parent;
     const unsigned char *name;
-    __u32 len, pos = w->pos;
+    __u32 len, pos = w->pos, last;
 
     if (d == w->root_d && m == w->root_m) {
         w->done = 1;
@@ -274,9 +274,9 @@ static __always_inline __u32 path_step(struct path_walk *w)
     }
     mnt_root = m->mnt.mnt_root;
     parent = d->d_parent;
-    if (d == mnt_root || d == parent) {
+    if (d == mnt_root) {
         struct mount *up = m->mnt_parent;
-        if (d != mnt_root || up == m || !up) {
+        if (up == m || !up) {
             w->done = 1;
             return 1;
         }
@@ -286,6 +286,14 @@ static __always_inline __u32 path_step(struct path_walk *w)
     }
     len = d->d_name.len;
     name = d->d_name.name;
+    /* A dentry that is its own parent without being its mount's root is in no directory
+     * tree: memfd and other pseudo files (runc re-executes itself from "memfd:runc"). The
+     * kernel names those by the dentry alone; so do we, as "/NAME", and stop. */
+    last = d == parent;
+    if (last && len == 0) {
+        w->done = 1;
+        return 1;
+    }
     if (len + 1 >= pos || pos > PG_MAX_PATH || len > PG_MAX_PATH) {
         *w->flags |= PG_F_PATH_TRUNCATED;
         w->done = 1;
@@ -313,7 +321,8 @@ static __always_inline __u32 path_step(struct path_walk *w)
     w->s->path[pos] = '/';
     w->pos = pos;
     w->d = parent;
-    return 0;
+    w->done = last;
+    return last;
 }
 
 /*

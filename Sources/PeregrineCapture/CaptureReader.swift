@@ -23,6 +23,7 @@ public final class CaptureReader {
     public let header: Header
     private let input: FileInput
     private var nextNumber: UInt64 = 1
+    private let inflater = BlockInflater()
 
     public static func isCapture(prefix: [UInt8]) -> Bool {
         prefix.count >= 16 && Array(prefix[8..<16]) == CaptureFormat.magic
@@ -71,7 +72,6 @@ public final class CaptureReader {
     public func read(processes: ([ProcessInfo]) -> Void,
                      record: (UInt64, UnsafeRawBufferPointer) -> Void) throws -> Summary {
         var summary = Summary()
-        var scratch: [UInt8] = []
         while let (type, body, start) = try Self.readBlock(input) {
             guard let kind = CaptureFormat.BlockType(rawValue: type) else {
                 throw CaptureError(file: input.path, offset: start, "unknown block type 0x\(String(type, radix: 16))")
@@ -88,7 +88,7 @@ public final class CaptureReader {
                 }
                 processes(list)
             case .events:
-                try decodeEvents(body, at: start, into: &scratch, summary: &summary, record)
+                try decodeEvents(body, at: start, summary: &summary, record)
             case .end:
                 try body.withUnsafeBytes { raw throws in
                     var d = ByteDecoder(raw)
@@ -107,7 +107,7 @@ public final class CaptureReader {
         return summary
     }
 
-    private func decodeEvents(_ body: [UInt8], at start: Int, into raw: inout [UInt8], summary: inout Summary,
+    private func decodeEvents(_ body: [UInt8], at start: Int, summary: inout Summary,
                               _ record: (UInt64, UnsafeRawBufferPointer) -> Void) throws {
         let path = input.path
         let (count, rawLength, first) = try body.withUnsafeBytes { b throws in
@@ -123,17 +123,12 @@ public final class CaptureReader {
         guard first == nextNumber else {
             throw CaptureError(file: path, offset: start + 16, "events block starts at event \(first), expected \(nextNumber): a block is missing")
         }
-        raw = [UInt8](repeating: 0, count: Int(rawLength))
-        var outLength = uLongf(rawLength)
-        let rc = raw.withUnsafeMutableBufferPointer { out in
-            body.withUnsafeBufferPointer { input in
-                uncompress(out.baseAddress, &outLength, input.baseAddress! + 16, uLong(input.count - 16))
-            }
+        let failure = body.withUnsafeBytes { b in inflater.inflate(UnsafeRawBufferPointer(rebasing: b[16...]), expected: Int(rawLength)) }
+        if let failure {
+            throw CaptureError(file: path, offset: start + 24, "events block \(failure)")
         }
-        guard rc == Z_OK, outLength == uLongf(rawLength) else {
-            throw CaptureError(file: path, offset: start + 24, "events block does not decompress (zlib \(rc))")
-        }
-        try raw.withUnsafeBytes { all throws in
+        try inflater.output.withUnsafeBytes { buffer throws in
+            let all = UnsafeRawBufferPointer(rebasing: buffer[0..<Int(rawLength)])
             var offset = 0
             var seen: UInt32 = 0
             while offset < all.count {

@@ -24,13 +24,18 @@ public enum ScapBlockType {
         public let largeLengths: Bool
     }
 
-    public static let eventBlocks: [UInt32: EventBlock] = [
-        0x204: EventBlock(hasParamCount: false, hasFlags: false, largeLengths: false),
-        0x8010_ABCD: EventBlock(hasParamCount: false, hasFlags: false, largeLengths: false),
-        0x216: EventBlock(hasParamCount: true, hasFlags: false, largeLengths: false),
-        0x221: EventBlock(hasParamCount: true, hasFlags: false, largeLengths: true),
-        0x208: EventBlock(hasParamCount: false, hasFlags: true, largeLengths: false),
-        0x217: EventBlock(hasParamCount: true, hasFlags: true, largeLengths: false),
-        0x222: EventBlock(hasParamCount: true, hasFlags: true, largeLengths: true),
-    ]
+    /// The layout of an event block type, nil for other blocks. A switch, not a dictionary:
+    /// it runs once per event.
+    @inline(__always)
+    public static func eventBlock(_ type: UInt32) -> EventBlock? {
+        switch type {
+        case 0x204, 0x8010_ABCD: return EventBlock(hasParamCount: false, hasFlags: false, largeLengths: false)
+        case 0x216: return EventBlock(hasParamCount: true, hasFlags: false, largeLengths: false)
+        case 0x221: return EventBlock(hasParamCount: true, hasFlags: false, largeLengths: true)
+        case 0x208: return EventBlock(hasParamCount: false, hasFlags: true, largeLengths: false)
+        case 0x217: return EventBlock(hasParamCount: true, hasFlags: true, largeLengths: false)
+        case 0x222: return EventBlock(hasParamCount: true, hasFlags: true, largeLengths: true)
+        default: return nil
+        }
+    }
 }

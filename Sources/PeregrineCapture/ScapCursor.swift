@@ -72,8 +72,12 @@ struct ScapCursor {
     }
 
     static func load(_ bytes: [UInt8], at offset: Int, size: Int, bigEndian: Bool) -> UInt64 {
-        bytes.withUnsafeBytes { raw -> UInt64 in
-            switch size {
+        bytes.withUnsafeBytes { load($0, at: offset, size: size, bigEndian: bigEndian) }
+    }
+
+    @inline(__always)
+    static func load(_ raw: UnsafeRawBufferPointer, at offset: Int, size: Int, bigEndian: Bool) -> UInt64 {
+        switch size {
             case 1:
                 return UInt64(raw[offset])
             case 2:
@@ -93,6 +97,5 @@ struct ScapCursor {
                 }
                 return value
             }
-        }
     }
 }

@@ -26,4 +26,20 @@ enum ScapEventParams {
         334: 0, 335: 21,               // clone3
         386: 1, 387: 2, 390: 1, 391: 2, // umount_1, umount2
     ]
+
+    /// `maxCount` as a flat table by event type (-1: not translated), for the per-event path.
+    private static let table: [Int8] = {
+        var t = [Int8](repeating: -1, count: Int(maxCount.keys.max()!) + 1)
+        for (type, n) in maxCount { t[Int(type)] = Int8(n) }
+        return t
+    }()
+
+    /// The parameter count bound of a translated event type, nil for types we skip.
+    @inline(__always)
+    static func maximum(_ type: UInt16) -> Int? {
+        let i = Int(type)
+        guard i < table.count else { return nil }
+        let n = table[i]
+        return n < 0 ? nil : Int(n)
+    }
 }

@@ -153,6 +153,7 @@ public struct ScapReader {
         return ScapError(file: fileName, offset: f.offset, code: f.code, message: f.message)
     }
 
+    @inline(__always)  // called per event from mutating code: a call would copy self
     private func load32(_ at: Int, bigEndian: Bool) -> UInt32 {
         UInt32(truncatingIfNeeded: ScapCursor.load(data, at: at, size: 4, bigEndian: bigEndian))
     }
@@ -195,6 +196,7 @@ public struct ScapReader {
         return ScapSectionHeader(bigEndian: bigEndian, major: major, minor: minor, sectionLength: sectionLength)
     }
 
+    @inline(__always)  // called per event from mutating code: a call would copy self
     private func checkLength(_ length: Int, at start: Int, minimum: Int) throws {
         if length < minimum {
             throw ScapFailure(offset: start + 4, code: .badBlockLength, message: "block length \(length) is below the minimum of \(minimum)")
@@ -209,6 +211,7 @@ public struct ScapReader {
         }
     }
 
+    @inline(__always)  // called per event from mutating code: a call would copy self
     private func checkTrailer(start: Int, length: Int, bigEndian: Bool) throws {
         let trailer = Int(load32(start + length - 4, bigEndian: bigEndian))
         if trailer != length {
@@ -218,6 +221,7 @@ public struct ScapReader {
     }
 
     /// Reads the block header at `offset`: (type, length), validated against the data.
+    @inline(__always)  // called per event from mutating code: a call would copy self
     private func blockHeader() throws -> (type: UInt32, length: Int)? {
         let start = offset
         if start == data.count { return nil }
@@ -233,7 +237,7 @@ public struct ScapReader {
 
     private mutating func readMetadata() throws {
         while let (type, length) = try blockHeader() {
-            if ScapBlockType.eventBlocks[type] != nil { return }
+            if ScapBlockType.eventBlock(type) != nil { return }
             try readMetadataBlock(type: type, length: length)
         }
     }
@@ -274,26 +278,39 @@ public struct ScapReader {
 
     private mutating func nextEvent() throws -> ScapEvent? {
         while let (type, length) = try blockHeader() {
-            guard let layout = ScapBlockType.eventBlocks[type] else {
+            guard let layout = ScapBlockType.eventBlock(type) else {
                 try readMetadataBlock(type: type, length: length)
                 continue
             }
             let start = offset
             offset = start + length
-            var c = ScapCursor(data, from: start + 8, to: start + length - 4, bigEndian: section.bigEndian)
-            c.shortCode = .malformedEvent
-            c.what = "event block"
-            _ = try c.u16("cpu id")
-            if layout.hasFlags { _ = try c.u32("event flags") }
-            let eventStart = c.position
-            let ts = try c.u64("timestamp")
-            let tid = try c.i64("thread id")
-            let eventLength = Int(try c.u32("event length"))
-            let eventType = try c.u16("event type")
+            let bodyEnd = start + length - 4
+            let big = section.bigEndian
+            let eventStart = start + 8 + 2 + (layout.hasFlags ? 4 : 0)  // after cpu id and flags
+            // This runs once per event: one bounds check for the fixed header, then plain
+            // loads. Too short a block goes through the cursor for its exact error.
+            guard bodyEnd - eventStart >= 22 else {
+                var c = ScapCursor(data, from: start + 8, to: bodyEnd, bigEndian: big)
+                c.shortCode = .malformedEvent
+                c.what = "event block"
+                _ = try c.u16("cpu id")
+                if layout.hasFlags { _ = try c.u32("event flags") }
+                _ = try c.u64("timestamp")
+                _ = try c.i64("thread id")
+                _ = try c.u32("event length")
+                _ = try c.u16("event type")
+                preconditionFailure("the cursor throws for a header shorter than 22 bytes")
+            }
+            let (ts, tid, eventLength, eventType) = data.withUnsafeBytes { raw in
+                (ScapCursor.load(raw, at: eventStart, size: 8, bigEndian: big),
+                 Int64(bitPattern: ScapCursor.load(raw, at: eventStart + 8, size: 8, bigEndian: big)),
+                 Int(ScapCursor.load(raw, at: eventStart + 16, size: 4, bigEndian: big)),
+                 UInt16(truncatingIfNeeded: ScapCursor.load(raw, at: eventStart + 20, size: 2, bigEndian: big)))
+            }
             let headerSize = layout.hasParamCount ? 26 : 22
-            guard eventLength >= headerSize, eventLength <= c.end - eventStart else {
+            guard eventLength >= headerSize, eventLength <= bodyEnd - eventStart else {
                 throw ScapFailure(offset: eventStart + 16, code: .malformedEvent,
-                                  message: "event length \(eventLength) does not fit its block (header \(headerSize), room \(c.end - eventStart))")
+                                  message: "event length \(eventLength) does not fit its block (header \(headerSize), room \(bodyEnd - eventStart))")
             }
             if let limit = options.eventTypeLimit, eventType >= limit {
                 unnumberedEvents += 1
@@ -301,20 +318,27 @@ public struct ScapReader {
             }
             eventCount += 1
             let eventEnd = eventStart + eventLength
+            let maximum = ScapEventParams.maximum(eventType)
             let params: [Range<Int>]
             if layout.hasParamCount {
-                let countOffset = c.position
-                let count = Int(try c.u32("parameter count"))
+                let countOffset = eventStart + 22
+                let count = Int(data.withUnsafeBytes { ScapCursor.load($0, at: countOffset, size: 4, bigEndian: big) })
                 // Lengths are checked for every event; ranges are kept only for the events
                 // we translate.
-                params = try Self.paramRanges(data, lengthsAt: c.position, count: count, end: eventEnd,
-                                              large: layout.largeLengths, bigEndian: section.bigEndian, countOffset: countOffset,
-                                              keep: ScapEventParams.maxCount[eventType] != nil)
-            } else if let maximum = ScapEventParams.maxCount[eventType] {
-                params = try Self.inferParams(data, lengthsAt: c.position, maximum: maximum, end: eventEnd,
+                params = try Self.paramRanges(data, lengthsAt: countOffset + 4, count: count, end: eventEnd,
+                                              large: layout.largeLengths, bigEndian: big, countOffset: countOffset,
+                                              keep: maximum != nil)
+            } else if let maximum {
+                params = try Self.inferParams(data, lengthsAt: eventStart + 22, maximum: maximum, end: eventEnd,
                                               bigEndian: section.bigEndian, eventStart: eventStart)
             } else {
-                params = []  // an event we do not translate: its parameters are not needed
+                params = []
+            }
+            // Most events of a capture are of types we do not translate: they are counted
+            // here, without building an event for the translator.
+            guard maximum != nil else {
+                translator.skip(eventType)
+                continue
             }
             return ScapEvent(number: eventCount, timestamp: ts, tid: tid, type: eventType, bytes: data,
                              params: params, bigEndian: section.bigEndian)
@@ -383,9 +407,29 @@ public struct ScapReader {
             throw ScapError(file: path, offset: 0, code: .unreadable, message: "cannot open: \(String(cString: strerror(code)))")
         }
         defer { close(fd) }
-        var out: [UInt8] = []
+        // Read straight into one buffer of the file's size (a capture can be hundreds of
+        // MiB: no chunk copies, no regrowth); a file that grows meanwhile is read on.
+        var info = stat()
+        let size = fstat(fd, &info) == 0 && info.st_size > 0 ? Int(info.st_size) : 0
+        if size > limit {
+            throw ScapError(file: path, offset: limit, code: .tooLarge, message: "file is larger than the limit of \(limit) bytes")
+        }
+        var failure: Int32 = 0
+        var out = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            while initialized < size {
+                let n = read(fd, buffer.baseAddress! + initialized, size - initialized)
+                if n < 0 && errno == EINTR { continue }
+                if n < 0 { failure = errno }
+                if n <= 0 { break }
+                initialized += n
+            }
+        }
+        if failure != 0 {
+            throw ScapError(file: path, offset: out.count, code: .unreadable, message: "read failed: \(String(cString: strerror(failure)))")
+        }
+        // A file that grew since fstat (or a pipe, which has no size): read on in chunks.
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
+        while out.count >= size {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }

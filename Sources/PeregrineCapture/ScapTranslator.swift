@@ -33,7 +33,8 @@ struct ScapTranslator {
         return out
     }
 
-    private mutating func skip(_ type: UInt16) {
+    /// Counts an event that makes no record (the reader calls it for types it never hands over).
+    mutating func skip(_ type: UInt16) {
         if Int(type) < skippedByType.count { skippedByType[Int(type)] += 1 } else { skippedBeyondTable[type, default: 0] += 1 }
     }
     private mutating func skip(_ reason: String) { skippedByReason[reason, default: 0] += 1 }

@@ -58,7 +58,7 @@ enum ByteSearch {
 }
 
 /// A set of byte strings looked up by borrowed bytes, without building a key per lookup:
-/// open addressing on an FNV-1a hash, candidates compared with memcmp.
+/// open addressing on a word-at-a-time hash, candidates compared with memcmp.
 struct ByteSet {
     private var table: [Int32]
     private let strings: [[UInt8]]
@@ -78,11 +78,24 @@ struct ByteSet {
         }
     }
 
+    /// Eight bytes per step (the byte-at-a-time FNV-1a this replaced cost ~5 instructions a byte).
     @inline(__always)
     static func hash(_ b: UnsafeRawBufferPointer) -> Int {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for c in b { h = (h ^ UInt64(c)) &* 0x100_0000_01B3 }
-        return Int(truncatingIfNeeded: h)
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325 ^ UInt64(b.count)
+        var off = 0
+        while off + 8 <= b.count {
+            let m = (h ^ b.loadUnaligned(fromByteOffset: off, as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
+            h = m ^ (m >> 29)
+            off += 8
+        }
+        var tail: UInt64 = 0
+        var j = 0
+        while off + j < b.count {
+            tail |= UInt64(b[off + j]) << UInt64(j << 3)
+            j += 1
+        }
+        let m = (h ^ tail) &* 0x9E37_79B9_7F4A_7C15
+        return Int(truncatingIfNeeded: m ^ (m >> 29))
     }
 
     func contains(_ b: UnsafeRawBufferPointer) -> Bool {

@@ -17,9 +17,12 @@ final class CompiledMatcher {
         case check(Int32)
     }
 
-    struct Slot {
+    struct Slot: Hashable {
         var code: FieldCode
         var field: ResolvedField
+        /// Transformers applied to the field's value, innermost first (`basename`, `tolower`,
+        /// `toupper`, and `len` last); their results live in the extractor's per-event arena.
+        var transforms: [FieldTransformer] = []
     }
 
     /// What a check does. Payloads are indices into the constant tables below, so a check
@@ -36,6 +39,7 @@ final class CompiledMatcher {
         case icontains(Int32)
         case startsWith(Int32)
         case endsWith(Int32)
+        case glob(Int32)
         case pathPrefixes(Int32)
         case reference(Int32)
     }
@@ -65,7 +69,8 @@ final class CompiledMatcher {
     /// `slots[i].code`, kept apart so the hot path reads plain bytes.
     private var slotCodes: [FieldCode] = []
     private var slotArguments: [FieldArgument?] = []
-    private var slotByField: [ResolvedField: Int32] = [:]
+    private var slotTransforms: [[FieldTransformer]] = []
+    private var slotByField: [Slot: Int32] = [:]
     /// Root node per rule index (-1: the rule has no condition).
     private(set) var roots: [Int32] = []
 
@@ -99,6 +104,7 @@ final class CompiledMatcher {
         }
         slotCodes = slots.map(\.code)
         slotArguments = slots.map(\.field.argument)
+        slotTransforms = slots.map(\.transforms)
         freeBuffers()
         values = Self.buffer(Array(repeating: FastValue.missing, count: slots.count))
         initializedValues = slots.count
@@ -175,31 +181,52 @@ final class CompiledMatcher {
         return Int32(nodes.count - 1)
     }
 
-    private func slot(for field: ResolvedField) -> Int32 {
-        if let s = slotByField[field] { return s }
-        slots.append(Slot(code: FieldCode.of(field), field: field))
+    private func slot(for field: ResolvedField, transforms: [FieldTransformer] = []) -> Int32 {
+        let key = Slot(code: FieldCode.of(field), field: field, transforms: transforms)
+        if let s = slotByField[key] { return s }
+        slots.append(key)
         let s = Int32(slots.count - 1)
-        slotByField[field] = s
+        slotByField[key] = s
         return s
+    }
+
+    /// A field under transformers this matcher applies itself: text transformers on a
+    /// single-valued text field, `len` only outermost. Nil for anything else.
+    private static func transformedField(_ o: CompiledOperand) -> (ResolvedField, [FieldTransformer])? {
+        var transforms: [FieldTransformer] = []
+        var cur = o
+        while case .transformed(let t, let inner) = cur {
+            switch t {
+            case .basename, .tolower, .toupper: break
+            case .len where transforms.isEmpty: break
+            default: return nil
+            }
+            transforms.insert(t, at: 0)
+            cur = inner
+        }
+        guard case .field(let f) = cur else { return nil }
+        if !transforms.isEmpty && (f.isMultiValued || f.info.type != .string) { return nil }
+        return (f, transforms)
     }
 
     private func lowerCheck(_ c: CompiledCheck, whole: CompiledCondition) -> Check {
         references.append(whole)
         let fallback = Check(slot: -1, test: .reference(Int32(references.count - 1)), anyAncestor: false)
-        guard case .field(let field) = c.operand else { return fallback }
+        guard c.modifier == nil, let (field, transforms) = Self.transformedField(c.operand) else { return fallback }
         let code = FieldCode.of(field)
         if code == .external || field.info.multiplicity == .list && field.argument == nil { return fallback }
         let anyAncestor = code.isAncestor && field.argument == nil
-        let s = slot(for: field)
+        if anyAncestor && !transforms.isEmpty { return fallback }
+        let s = slot(for: field, transforms: transforms)
         func check(_ t: Test) -> Check { Check(slot: s, test: t, anyAncestor: anyAncestor) }
 
         if c.op == .exists { return check(.exists) }
-        let type = field.info.type
+        let type = c.operand.type
         let numeric = type.isNumeric
         let isBool = type == .bool
         let isText = type == .string || type == .bytes
 
-        if code == .evtType, c.op == .equal || c.op == .notEqual || c.op == .in {
+        if code == .evtType, transforms.isEmpty, c.op == .equal || c.op == .notEqual || c.op == .in {
             var mask: UInt64 = 0
             var names: [Constant] = []
             switch c.value {
@@ -229,6 +256,7 @@ final class CompiledMatcher {
             case .icontains: return check(.icontains(addText(Self.lower(bytes))))
             case .startswith, .bstartswith: return check(.startsWith(addText(bytes)))
             case .endswith: return check(.endsWith(addText(bytes)))
+            case .glob: return check(.glob(addText(bytes)))
             case .pmatch: return check(.pathPrefixes(list([bytes])))
             default: return fallback
             }
@@ -382,12 +410,50 @@ final class CompiledMatcher {
         let s = Int(slot)
         if stamp[s] != epoch {
             let code = codeBuffer[s]
-            values[s] = code == .external
+            let v = code == .external
                 ? x.value(code, argument: slotArguments[s], field: slots[s].field)
                 : x.value(code, argument: slotArguments[s], field: nil)
+            values[s] = slotTransforms[s].isEmpty ? v : Self.transform(v, slotTransforms[s], x)
             stamp[s] = epoch
         }
         return values[s]
+    }
+
+    /// A value under `transforms` (innermost first), as the reference evaluator computes it,
+    /// with text results in the extractor's per-event arena.
+    static func transform(_ value: FastValue, _ transforms: [FieldTransformer], _ x: FieldExtractor) -> FastValue {
+        var v = value
+        for t in transforms {
+            if case .missing = v { return .missing }
+            if t == .len {
+                v = v.withText { .int(Int64($0.count)) } ?? .missing
+                continue
+            }
+            if t == .basename, case .record(let b) = v {
+                var start = b.count
+                while start > 0 && b[start - 1] != 47 { start -= 1 }
+                v = .record(UnsafeRawBufferPointer(rebasing: b[start...]))
+                continue
+            }
+            v = v.withText { b -> FastValue in
+                var start = 0
+                if t == .basename {
+                    start = b.count
+                    while start > 0 && b[start - 1] != 47 { start -= 1 }
+                }
+                let room = x.scratch(b.count - start)
+                for i in start..<b.count {
+                    let c = b[i]
+                    switch t {
+                    case .tolower: room[i - start] = c >= 65 && c <= 90 ? c + 32 : c
+                    case .toupper: room[i - start] = c >= 97 && c <= 122 ? c - 32 : c
+                    default: room[i - start] = c
+                    }
+                }
+                return .record(UnsafeRawBufferPointer(room))
+            } ?? .missing
+        }
+        return v
     }
 
     /// Appends to `out` the rules of `index` that may match this event (unsorted).
@@ -525,6 +591,7 @@ final class CompiledMatcher {
         case .icontains(let k): return v.withText { ByteSearch.containsIgnoringCase($0, texts[Int(k)]) } ?? false
         case .startsWith(let k): return v.withText { ByteSearch.hasPrefix($0, texts[Int(k)]) } ?? false
         case .endsWith(let k): return v.withText { ByteSearch.hasSuffix($0, texts[Int(k)]) } ?? false
+        case .glob(let k): return v.withText { Glob.matches(texts[Int(k)], $0) } ?? false
         case .pathPrefixes(let l):
             return v.withText { b in textLists[Int(l)].contains { ByteSearch.pathHasPrefix(b, $0) } } ?? false
         case .eventTypes, .reference: return false

@@ -24,6 +24,9 @@ public final class Engine {
     private let indexes: [RuleIndex]
     /// Candidate rules of the current event, reused so that selecting them allocates nothing.
     private var candidates: [Int] = []
+    /// The candidates as a bitmap over rule indices: walking its set bits visits them in rule
+    /// order, once each, without sorting (a sort of many candidates allocates a merge buffer).
+    private var candidateBits: [UInt64]
     public private(set) var eventsSeen: UInt64 = 0
     /// Events seen per event-type code (the engine has the code anyway: counting here costs
     /// one increment, where a count keyed by name would hash a string per event).
@@ -48,6 +51,7 @@ public final class Engine {
         self.buckets = buckets
         indexes = buckets.map { matcher.index(for: $0) }
         matchesByRule = Array(repeating: 0, count: rules.rules.count)
+        candidateBits = Array(repeating: 0, count: (rules.rules.count + 63) / 64)
     }
 
     /// Events seen by `evt.type` (types never seen are left out), for metrics.
@@ -84,24 +88,30 @@ public final class Engine {
         case .reference: candidates.append(contentsOf: buckets[code.index])
         }
         // Rule order decides alert order and what `rule_matching: first` keeps. A rule filed
-        // under several keys of one value (an `or`) may come twice.
-        if candidates.count > 1 { candidates.sort() }
-        var previous = -1
-        for index in candidates {
-            if index == previous { continue }
-            previous = index
-            let matched: Bool
-            switch evaluator {
-            case .compiled: matched = matcher.matches(rule: index, x)
-            case .reference:
-                guard let condition = rules.rules[index].condition else { continue }
-                matched = ReferenceEvaluator.evaluate(condition, on: x.fields)
+        // under several keys of one value (an `or`) may come twice: the bitmap keeps it once.
+        candidateBits.withUnsafeMutableBufferPointer { bits in
+            for index in candidates { bits[index >> 6] |= 1 << UInt64(index & 63) }
+        }
+        var stop = false
+        for w in 0..<candidateBits.count where candidateBits[w] != 0 {
+            var word = candidateBits[w]
+            candidateBits[w] = 0
+            while word != 0 && !stop {
+                let index = w << 6 | word.trailingZeroBitCount
+                word &= word - 1
+                let matched: Bool
+                switch evaluator {
+                case .compiled: matched = matcher.matches(rule: index, x)
+                case .reference:
+                    guard let condition = rules.rules[index].condition else { continue }
+                    matched = ReferenceEvaluator.evaluate(condition, on: x.fields)
+                }
+                guard matched else { continue }
+                alertsRaised &+= 1
+                matchesByRule[index] &+= 1
+                emit(Alert(rule: rules.rules[index], time: x.timeNs, hostname: context.hostname, fields: x.fields))
+                if matching == .first { stop = true }
             }
-            guard matched else { continue }
-            alertsRaised &+= 1
-            matchesByRule[index] &+= 1
-            emit(Alert(rule: rules.rules[index], time: x.timeNs, hostname: context.hostname, fields: x.fields))
-            if matching == .first { return }
         }
     }
 }

@@ -10,16 +10,28 @@ public struct EventFields: FieldValueSource {
     public let number: UInt64
     public let processes: ProcessTable
     public let context: EngineContext
+    /// The engine's extractor for this event, when the engine made these fields: values then
+    /// come from it (and its caches) instead of a new extractor per value.
+    private let shared: FieldExtractor?
 
     public init(event: EventView, number: UInt64, processes: ProcessTable, context: EngineContext) {
         self.event = event
         self.number = number
         self.processes = processes
         self.context = context
+        shared = nil
+    }
+
+    init(extractor: FieldExtractor) {
+        event = extractor.event
+        number = extractor.number
+        processes = extractor.processes
+        context = extractor.context
+        shared = extractor
     }
 
     var extractor: FieldExtractor {
-        FieldExtractor(event: event, number: number, processes: processes, context: context)
+        shared ?? FieldExtractor(event: event, number: number, processes: processes, context: context)
     }
 
     public var eventType: String { EventJSON.eventType(event) }

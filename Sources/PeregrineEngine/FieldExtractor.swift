@@ -26,6 +26,51 @@ final class FieldExtractor {
         eventType = EventTypeCode.of(event)
     }
 
+    deinit {
+        arena.deallocate()
+        for r in retired { r.deallocate() }
+    }
+
+    // Text computed for the current event (a refused relative open's path, a transformed
+    // value) lives in this arena until the next event: no allocation once it is large enough.
+    private var arena = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
+    private var arenaUsed = 0
+    /// Arenas outgrown during the current event: their bytes may still be referenced until it ends.
+    private var retired: [UnsafeMutableRawBufferPointer] = []
+    /// `fd.name` resolved for the current event, when it had to be computed.
+    private var resolvedPath: UnsafeRawBufferPointer?
+
+    /// `count` bytes of the arena for the current event.
+    func scratch(_ count: Int) -> UnsafeMutableRawBufferPointer {
+        if arenaUsed + count > arena.count {
+            retired.append(arena)
+            arena = .allocate(byteCount: max(arena.count * 2, count), alignment: 8)
+            arenaUsed = 0
+        }
+        defer { arenaUsed += count }
+        return UnsafeMutableRawBufferPointer(rebasing: arena[arenaUsed..<(arenaUsed + count)])
+    }
+
+    /// Gives back the arena's unused tail after `scratch(_:)` was asked for more than needed.
+    func trimScratch(unused: Int) { arenaUsed -= unused }
+
+    private func resetArena() {
+        arenaUsed = 0
+        resolvedPath = nil
+        if !retired.isEmpty {
+            for r in retired { r.deallocate() }
+            retired.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// `base` + "/" + `path`, normalized, in the arena.
+    func resolve(_ path: UnsafeRawBufferPointer, relativeTo base: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        let room = scratch(base.count + path.count + 1)
+        let n = PathNormalizer.resolve(path, relativeTo: base, into: room) ?? 0
+        trimScratch(unused: room.count - n)
+        return UnsafeRawBufferPointer(rebasing: room[0..<n])
+    }
+
     /// Points the extractor at the next event.
     func reset(event: EventView, number: UInt64, processes: ProcessTable) {
         self.event = event
@@ -35,6 +80,7 @@ final class FieldExtractor {
         eventType = EventTypeCode.of(event)
         chain.removeAll(keepingCapacity: true)
         chainEnded = false
+        resetArena()
     }
 
     /// Lets go of the process table (so the caller's next mutation of it does not copy).
@@ -44,8 +90,9 @@ final class FieldExtractor {
         chain.removeAll(keepingCapacity: true)
     }
 
-    /// The same event for the reference evaluator and output rendering.
-    var fields: EventFields { EventFields(event: event, number: number, processes: processes, context: context) }
+    /// The same event for the reference evaluator and output rendering, answered by this
+    /// extractor (valid while the engine processes the event).
+    var fields: EventFields { EventFields(extractor: self) }
 
     var timeNs: UInt64 { UInt64(bitPattern: Int64(bitPattern: event.timestampBootNs) &+ context.bootToEpochNs) }
 
@@ -87,7 +134,9 @@ final class FieldExtractor {
         case .evtArg: return argumentValue(argument)
         case .procPid: return .int(Int64(event.pid))
         case .procVpid: return entry.map { .int(Int64($0.info.vpid == 0 ? $0.info.pid : $0.info.vpid)) } ?? .missing
-        case .procName: return .string(processName)
+        case .procName:
+            if let p = entry, !p.info.name.isEmpty { return .string(p.info.name) }
+            return .record(event.comm)
         case .procExe: return entry.map { .string($0.info.args.first ?? $0.info.name) } ?? .missing
         case .procExePath: return entry.map { .string($0.info.exePath) } ?? .missing
         case .procArgs: return entry.map { .string($0.info.argsText) } ?? .missing
@@ -95,7 +144,16 @@ final class FieldExtractor {
         case .procCmdNArgs: return entry.map { .int(Int64(max($0.info.args.count - 1, 0))) } ?? .missing
         case .procCmdLenArgs: return entry.map { .int(Int64($0.info.argsText.utf8.count - max($0.info.args.count - 2, 0))) } ?? .missing
         case .procExeline: return entry.map { .string($0.info.args.joined(separator: " ")) } ?? .missing
-        case .procCwd: return entry.map { .string($0.info.cwd.hasSuffix("/") ? $0.info.cwd : $0.info.cwd + "/") } ?? .missing
+        case .procCwd:
+            guard let p = entry?.info else { return .missing }
+            if p.cwd.hasSuffix("/") { return .string(p.cwd) }
+            var cwd = p.cwd
+            return cwd.withUTF8 { b in
+                let room = scratch(b.count + 1)
+                room.copyMemory(from: UnsafeRawBufferPointer(b))
+                room[b.count] = UInt8(ascii: "/")
+                return .record(UnsafeRawBufferPointer(room))
+            }
         case .procTTY: return entry.map { .int(Int64($0.info.tty)) } ?? .missing
         case .procSid: return entry.map { .int(Int64($0.info.sid)) } ?? .missing
         case .procIsSidLeader: return entry.map { .bool($0.info.sid == $0.info.pid) } ?? .missing
@@ -184,17 +242,34 @@ final class FieldExtractor {
         if open.path.count > 0 { return .record(open.path) }
         // A refused open of a clean absolute path (most of them) is its own fd.name: no copy.
         if PathNormalizer.isNormalAbsolute(open.raw) { return .record(open.raw) }
-        return .owned(EventJSON.openPath(open))
+        if let done = resolvedPath { return .record(done) }
+        let path = resolve(open.raw, relativeTo: open.base)
+        resolvedPath = path
+        return .record(path)
+    }
+
+    /// Offset of the last '/' (a plain pointer loop: `lastIndex(of:)` through the generic
+    /// collection API cost more than the rest of `fd.directory`).
+    @inline(__always)
+    static func lastSlash(_ b: UnsafeRawBufferPointer) -> Int? {
+        guard let base = b.baseAddress else { return nil }
+        let p = base.assumingMemoryBound(to: UInt8.self)
+        var i = b.count
+        while i > 0 {
+            i -= 1
+            if p[i] == 47 { return i }
+        }
+        return nil
     }
 
     static func slice(_ value: FastValue, directory: Bool) -> FastValue {
         // Borrowed text gives borrowed parts: no copy for the common case.
-        if case .record(let b) = value, let slash = b.lastIndex(of: UInt8(ascii: "/")) {
+        if case .record(let b) = value, let slash = lastSlash(b) {
             if directory { return slash == 0 ? .string("/") : .record(UnsafeRawBufferPointer(rebasing: b[..<slash])) }
             return .record(UnsafeRawBufferPointer(rebasing: b[(slash + 1)...]))
         }
         let result: FastValue? = value.withText { b in
-            guard let slash = b.lastIndex(of: UInt8(ascii: "/")) else {
+            guard let slash = lastSlash(b) else {
                 return directory ? .string(".") : .owned(Array(b))
             }
             if directory {
@@ -205,22 +280,53 @@ final class FieldExtractor {
         return result ?? .missing
     }
 
+    /// Flag names per flag value, kept: a workload uses a handful of distinct values, and a
+    /// looked-up name is shared, not built per event.
+    private var openFlagCache: [UInt32: String] = [:]
+    private var mountFlagCache: [UInt64: String] = [:]
+    private let flagCacheLimit = 4096
+
+    func openFlagNames(_ flags: UInt32) -> String {
+        if let s = openFlagCache[flags] { return s }
+        let s = OpenFlags.describe(flags)
+        if openFlagCache.count < flagCacheLimit { openFlagCache[flags] = s }
+        return s
+    }
+
+    func mountFlagNames(_ flags: UInt64) -> String {
+        if let s = mountFlagCache[flags] { return s }
+        let s = MountFlags.describe(flags)
+        if mountFlagCache.count < flagCacheLimit { mountFlagCache[flags] = s }
+        return s
+    }
+
     func argumentValue(_ argument: FieldArgument?) -> FastValue {
         guard case .key(let key)? = argument else { return .missing }
         switch (event.kind, key) {
-        case (.open, "flags"): return .string(OpenFlags.describe(event.open.flags))
+        case (.open, "flags"): return .string(openFlagNames(event.open.flags))
         case (.open, "mode"): return .int(Int64(event.open.mode))
         case (.open, "name"), (.open, "path"): return fdName
         case (.open, "dirfd"): return .int(Int64(event.open.dirfd))
         case (.open, "fd"), (_, "res"): return result.map { .int($0) } ?? .missing
         case (.exec, "filename"), (.exec, "exe"): return .record(event.exec.filename)
-        case (.exec, "args"): return .string(ProcessTable.argv(event.exec.args).dropFirst().joined(separator: " "))
+        case (.exec, "args"):
+            // argv after argv[0], NUL separators as spaces, in the arena.
+            let raw = event.exec.args
+            var start = 0
+            while start < raw.count && raw[start] != 0 { start += 1 }
+            start += 1
+            var end = raw.count
+            if end > start && raw[end - 1] == 0 { end -= 1 }
+            guard start < end else { return .string("") }
+            let room = scratch(end - start)
+            for i in start..<end { room[i - start] = raw[i] == 0 ? 32 : raw[i] }
+            return .record(UnsafeRawBufferPointer(room))
         case (.exec, "cwd"): return .record(event.exec.cwd)
         case (.mount, "dev"), (.mount, "source"), (.mount, "special"): return .record(event.mount.source)
         case (.mount, "dir"), (.mount, "name"), (.mount, "target"):
-            return .owned(PathNormalizer.resolve(event.mount.target, relativeTo: event.mount.base))
+            return .record(resolve(event.mount.target, relativeTo: event.mount.base))
         case (.mount, "type"), (.mount, "fstype"): return .record(event.mount.fstype)
-        case (.mount, "flags"): return .string(MountFlags.describe(event.mount.flags))
+        case (.mount, "flags"): return .string(mountFlagNames(event.mount.flags))
         case (.chdir, "path"): return .record(event.chdir.raw)
         default: return .missing
         }

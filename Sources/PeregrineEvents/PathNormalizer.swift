@@ -39,29 +39,68 @@ public enum PathNormalizer {
 
     /// Removes `.`, `..` and empty components; the result starts with `/` if the input did.
     public static func normalize(_ path: [UInt8]) -> [UInt8] {
-        let slash = UInt8(ascii: "/")
-        let absolute = path.first == slash
-        var components: [ArraySlice<UInt8>] = []
-        for part in path.split(separator: slash, omittingEmptySubsequences: true) {
-            if part.count == 1 && part.first == UInt8(ascii: ".") { continue }
-            if part.count == 2 && part.allSatisfy({ $0 == UInt8(ascii: ".") }) {
-                if !components.isEmpty && components.last! != [UInt8(ascii: "."), UInt8(ascii: ".")][...] {
-                    components.removeLast()
-                } else if !absolute {
-                    components.append(part)
-                }
-                continue
-            }
-            components.append(part)
-        }
-        var out: [UInt8] = []
-        out.reserveCapacity(path.count)
-        if absolute { out.append(slash) }
-        for (i, c) in components.enumerated() {
-            if i > 0 { out.append(slash) }
-            out.append(contentsOf: c)
-        }
+        var out = path
+        let n = out.withUnsafeMutableBytes { normalize(in: $0) }
+        out.removeLast(out.count - n)
         if out.isEmpty { out.append(UInt8(ascii: ".")) }
         return out
+    }
+
+    /// `base` joined with `path` (unless `path` is absolute) and normalized, written into
+    /// `buffer` from its start; returns the length, or nil when `buffer` is too small (it needs
+    /// `base.count + path.count + 1` bytes). Allocates nothing.
+    public static func resolve(_ path: UnsafeRawBufferPointer, relativeTo base: UnsafeRawBufferPointer,
+                               into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+        var n = 0
+        guard buffer.count >= base.count + path.count + 1 else { return nil }
+        if path.first != UInt8(ascii: "/") {
+            if base.count > 0 { UnsafeMutableRawBufferPointer(rebasing: buffer[0..<base.count]).copyMemory(from: base) }
+            n = base.count
+            buffer[n] = UInt8(ascii: "/")
+            n += 1
+        }
+        if path.count > 0 { UnsafeMutableRawBufferPointer(rebasing: buffer[n..<(n + path.count)]).copyMemory(from: path) }
+        n += path.count
+        let length = normalize(in: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<n]))
+        if length == 0 { buffer[0] = UInt8(ascii: "."); return 1 }
+        return length
+    }
+
+    /// Normalizes the bytes of `b` in place (the result is never longer) and returns its length;
+    /// 0 stands for a relative path that cancels out (".").
+    static func normalize(in b: UnsafeMutableRawBufferPointer) -> Int {
+        let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+        let n = b.count
+        let absolute = n > 0 && b[0] == slash
+        let floor = absolute ? 1 : 0
+        var w = floor
+        var components = 0
+        var i = 0
+        while i < n {
+            while i < n && b[i] == slash { i += 1 }
+            if i >= n { break }
+            let start = i
+            while i < n && b[i] != slash { i += 1 }
+            let length = i - start
+            if length == 1 && b[start] == dot { continue }
+            if length == 2 && b[start] == dot && b[start + 1] == dot {
+                // The last component written, if any: drop it unless it is itself "..".
+                var k = w
+                while k > floor && b[k - 1] != slash { k -= 1 }
+                let lastIsUp = w - k == 2 && b[k] == dot && b[k + 1] == dot
+                if components > 0 && !lastIsUp {
+                    w = k > floor ? k - 1 : floor
+                    components -= 1
+                    continue
+                }
+                if absolute { continue }
+            }
+            if components > 0 { b[w] = slash; w += 1 }
+            // The write position never passes the read position, so an overlapping copy is safe.
+            for j in 0..<length { b[w + j] = b[start + j] }
+            w += length
+            components += 1
+        }
+        return w
     }
 }

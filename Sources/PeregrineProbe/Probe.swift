@@ -29,9 +29,35 @@ public final class Probe {
         /// Never report this process (the agent itself, to avoid feedback loops).
         public var selfPid: UInt32? = UInt32(getpid())
         public var btfPath = "/sys/kernel/btf/vmlinux"
+        /// Which BPF object to load (`PEREGRINE_PROBE=fast|compat` in the environment
+        /// overrides the default, for operators and the kernel-compatibility check).
+        public var variant: Variant = Variant.fromEnvironment() ?? .automatic
 
         public init() {}
     }
+
+    /// The fast probe needs kernel >= 6.16 (direct typed loads, open-coded iterators,
+    /// bpf_rdonly_cast, arg:untrusted); the compat probe reads kernel memory through helpers
+    /// and needs >= 5.17 (bpf_loop). Automatic tries the fast one first.
+    public enum Variant: String, Sendable, CaseIterable {
+        case automatic, fast, compat
+
+        var c: pg_probe_variant {
+            switch self {
+            case .automatic: PG_PROBE_AUTOMATIC
+            case .fast: PG_PROBE_FAST
+            case .compat: PG_PROBE_COMPAT
+            }
+        }
+
+        static func fromEnvironment() -> Variant? {
+            guard let value = getenv("PEREGRINE_PROBE") else { return nil }
+            return Variant(rawValue: String(cString: value))
+        }
+    }
+
+    /// The object in use: `fast` or `compat`.
+    public private(set) var loadedVariant: Variant = .automatic
 
     /// Kernel-side counters, summed over CPUs.
     public struct Stats: Sendable, Equatable {
@@ -52,12 +78,17 @@ public final class Probe {
     public init(options: Options = Options()) throws(ProbeError) {
         self.options = options
         try Self.checkPrerequisites(options)
+        if let raw = getenv("PEREGRINE_PROBE"), Variant(rawValue: String(cString: raw)) == nil {
+            throw ProbeError.step("reading PEREGRINE_PROBE", errno: EINVAL,
+                                  detail: "'\(String(cString: raw))' is not automatic, fast or compat")
+        }
         pg_probe_clear_log()
         var handle: OpaquePointer?
-        try Self.check("opening the BPF object", pg_probe_open(&handle, options.ringBufferBytes))
+        try Self.check("opening the BPF object", pg_probe_open(&handle, options.ringBufferBytes, options.variant.c))
         skel = handle
         do {
             try Self.check("loading the BPF programs (verifier)", pg_probe_load(handle))
+            loadedVariant = Variant(rawValue: String(cString: pg_probe_variant_name(handle))) ?? .automatic
             configure()
             let context = Unmanaged.passUnretained(sink).toOpaque()
             guard let rb = ring_buffer__new(pg_probe_events_fd(handle), probeSampleCallback, context, nil) else {

@@ -49,15 +49,54 @@ public struct ResolvedField: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// A field, possibly passed through transformers.
+/// A field, possibly passed through transformers, or a value combined from several arguments.
 public indirect enum CompiledOperand: Sendable, Hashable, CustomStringConvertible {
     case field(ResolvedField)
     case transformed(FieldTransformer, CompiledOperand)
+    /// `join(sep, list)` or `concat(a, b, ...)`.
+    case combined(FieldTransformer, [CompiledOperand])
+    /// A constant argument of `join`/`concat`.
+    case text(String)
+    /// `(a, b, ...)` as an argument of `join`.
+    case list([CompiledOperand])
 
-    public var field: ResolvedField {
+    /// Every field the operand reads, in written order.
+    public var fields: [ResolvedField] {
+        switch self {
+        case .field(let f): [f]
+        case .transformed(_, let inner): inner.fields
+        case .combined(_, let xs), .list(let xs): xs.flatMap(\.fields)
+        case .text: []
+        }
+    }
+
+    /// The field when the operand is one field, possibly transformed.
+    public var singleField: ResolvedField? {
         switch self {
         case .field(let f): f
-        case .transformed(_, let inner): inner.field
+        case .transformed(_, let inner): inner.singleField
+        default: nil
+        }
+    }
+
+    /// Has several values per event (any-ancestor and list fields, `( ... )` lists).
+    public var isMultiValued: Bool {
+        switch self {
+        case .field(let f): f.isMultiValued
+        case .transformed(.len, _): false
+        case .transformed(_, let inner): inner.isMultiValued
+        case .combined, .text: false
+        case .list: true
+        }
+    }
+
+    /// A list field (not an ancestor field): `in` needs all its values, `intersects` any.
+    public var isListField: Bool {
+        switch self {
+        case .field(let f): f.info.multiplicity == .list
+        case .transformed(.len, _): false
+        case .transformed(_, let inner): inner.isListField
+        default: false
         }
     }
 
@@ -66,7 +105,7 @@ public indirect enum CompiledOperand: Sendable, Hashable, CustomStringConvertibl
         switch self {
         case .field(let f): f.info.type
         case .transformed(.len, _): .uint64
-        case .transformed(_, _): .string
+        case .transformed(_, _), .combined, .text, .list: .string
         }
     }
 
@@ -74,6 +113,9 @@ public indirect enum CompiledOperand: Sendable, Hashable, CustomStringConvertibl
         switch self {
         case .field(let f): f.description
         case .transformed(let t, let inner): "\(t.rawValue)(\(inner))"
+        case .combined(let t, let xs): "\(t.rawValue)(" + xs.map(\.description).joined(separator: ", ") + ")"
+        case .text(let s): QuotedText.quote(s)
+        case .list(let xs): "(" + xs.map(\.description).joined(separator: ", ") + ")"
         }
     }
 }
@@ -122,6 +164,8 @@ public enum CompiledValue: Sendable, Hashable {
     /// `pmatch` path prefixes, normalised without trailing slashes.
     case pathPrefixes([String])
     case regex(CompiledRegex)
+    /// `regex oneof (...)`: one expression per item.
+    case regexes([CompiledRegex])
     case operand(CompiledOperand)
 }
 
@@ -129,6 +173,8 @@ public struct CompiledCheck: Sendable, Hashable {
     public var operand: CompiledOperand
     public var op: ComparisonOperator
     public var value: CompiledValue
+    /// With a modifier the value is a list (`.set` or `.regexes`) compared item by item.
+    public var modifier: CheckModifier? = nil
 }
 
 extension CompiledCondition: CustomStringConvertible {
@@ -138,15 +184,20 @@ extension CompiledCondition: CustomStringConvertible {
         case .or(let xs): "(" + xs.map(\.description).joined(separator: " or ") + ")"
         case .not(let x): "not " + x.description
         case .constant(let b): b ? "(always true)" : "(always false)"
-        case .check(let c):
-            switch c.value {
-            case .none: "\(c.operand) \(c.op.rawValue)"
-            case .constant(let k): "\(c.operand) \(c.op.rawValue) \(k)"
-            case .set(let xs, _): "\(c.operand) \(c.op.rawValue) (" + xs.map(\.description).joined(separator: ", ") + ")"
-            case .pathPrefixes(let xs): "\(c.operand) \(c.op.rawValue) (" + xs.map { Constant.string($0).description }.joined(separator: ", ") + ")"
-            case .regex(let r): "\(c.operand) \(c.op.rawValue) \(QuotedText.quote(r.pattern))"
-            case .operand(let o): "\(c.operand) \(c.op.rawValue) val(\(o))"
-            }
+        case .check(let c): Self.describe(c)
+        }
+    }
+
+    static func describe(_ c: CompiledCheck) -> String {
+        let m = c.modifier.map { $0.rawValue + " " } ?? ""
+        return switch c.value {
+        case .none: "\(c.operand) \(c.op.rawValue)"
+        case .constant(let k): "\(c.operand) \(c.op.rawValue) \(k)"
+        case .set(let xs, _): "\(c.operand) \(c.op.rawValue) \(m)(" + xs.map(\.description).joined(separator: ", ") + ")"
+        case .pathPrefixes(let xs): "\(c.operand) \(c.op.rawValue) (" + xs.map { Constant.string($0).description }.joined(separator: ", ") + ")"
+        case .regex(let r): "\(c.operand) \(c.op.rawValue) \(QuotedText.quote(r.pattern))"
+        case .regexes(let rs): "\(c.operand) \(c.op.rawValue) \(m)(" + rs.map { QuotedText.quote($0.pattern) }.joined(separator: ", ") + ")"
+        case .operand(let o): "\(c.operand) \(c.op.rawValue) val(\(o))"
         }
     }
 }

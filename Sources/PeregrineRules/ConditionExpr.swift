@@ -19,17 +19,17 @@ public indirect enum ConditionExpr: Sendable, Hashable {
     public indirect enum Operand: Sendable, Hashable {
         case field(FieldRef)
         case transformed(FieldTransformer, Operand, offset: Int)
+        /// `join(sep, list)` / `concat(a, b, ...)`: a transformer over an argument list.
+        case combined(FieldTransformer, [Operand], offset: Int)
+        /// A quoted string or a number given as a transformer argument.
+        case text(String, offset: Int)
+        /// `(a, b, ...)` given as a transformer argument.
+        case list([Operand], offset: Int)
 
         public var offset: Int {
             switch self {
             case .field(let f): f.offset
-            case .transformed(_, _, let o): o
-            }
-        }
-        public var baseField: FieldRef {
-            switch self {
-            case .field(let f): f
-            case .transformed(_, let inner, _): inner.baseField
+            case .transformed(_, _, let o), .combined(_, _, let o), .text(_, let o), .list(_, let o): o
             }
         }
     }
@@ -57,6 +57,8 @@ public indirect enum ConditionExpr: Sendable, Hashable {
         public var value: Value
         public var offset: Int
         public var operatorOffset: Int
+        /// `oneof`/`anyof`/`allof` written between the operator and a list.
+        public var modifier: CheckModifier? = nil
     }
 
     public var offset: Int {
@@ -80,7 +82,7 @@ extension ConditionExpr: CustomStringConvertible {
             switch c.value {
             case .none: "\(c.lhs) \(c.op.rawValue)"
             case .literal(let l): "\(c.lhs) \(c.op.rawValue) \(l)"
-            case .list(let xs, _): "\(c.lhs) \(c.op.rawValue) (" + xs.map(\.description).joined(separator: ", ") + ")"
+            case .list(let xs, _): "\(c.lhs) \(c.op.rawValue) " + (c.modifier.map { $0.rawValue + " " } ?? "") + "(" + xs.map(\.description).joined(separator: ", ") + ")"
             case .listName(let n, _): "\(c.lhs) \(c.op.rawValue) \(n)"
             case .operand(let o): "\(c.lhs) \(c.op.rawValue) val(\(o))"
             }
@@ -93,6 +95,9 @@ extension ConditionExpr.Operand: CustomStringConvertible {
         switch self {
         case .field(let f): f.description
         case .transformed(let t, let inner, _): "\(t.rawValue)(\(inner))"
+        case .combined(let t, let args, _): "\(t.rawValue)(" + args.map(\.description).joined(separator: ", ") + ")"
+        case .text(let s, _): QuotedText.quote(s)
+        case .list(let xs, _): "(" + xs.map(\.description).joined(separator: ", ") + ")"
         }
     }
 }

@@ -138,6 +138,27 @@ struct ConditionLexer {
         return text(position, i)
     }
 
+    /// A number as Falco's grammar writes one: `0x1F`, `-12`, `3.5`, `1.0e+3`.
+    mutating func lexNumber() -> String? {
+        var i = position
+        if i + 2 < bytes.count, bytes[i] == 48, bytes[i + 1] == 120 || bytes[i + 1] == 88 {
+            var j = i + 2
+            while j < bytes.count, Self.isDigit(bytes[j]) || (bytes[j] | 32 >= 97 && bytes[j] | 32 <= 102) { j += 1 }
+            if j > i + 2 { defer { position = j }; return text(position, j) }
+        }
+        if i < bytes.count, bytes[i] == 43 || bytes[i] == 45 { i += 1 }
+        let digits = i
+        while i < bytes.count, Self.isDigit(bytes[i]) { i += 1 }
+        guard i > digits else { return nil }
+        if i < bytes.count, bytes[i] == 46 { i += 1; while i < bytes.count, Self.isDigit(bytes[i]) { i += 1 } }
+        if i + 2 < bytes.count, bytes[i] | 32 == 101, bytes[i + 1] == 43 || bytes[i + 1] == 45, Self.isDigit(bytes[i + 2]) {
+            i += 2
+            while i < bytes.count, Self.isDigit(bytes[i]) { i += 1 }
+        }
+        defer { position = i }
+        return text(position, i)
+    }
+
     /// A symbolic operator (`=`, `==`, `!=`, `<`, `<=`, `>`, `>=`) or a word operator.
     mutating func lexOperator() -> ComparisonOperator? {
         guard let b = peek else { return nil }

@@ -7,24 +7,32 @@
 //   Check       = "(" Expr ")"
 //               | Operand Condition
 //               | Identifier .                           a macro name
-//   Operand     = Field | Transformer "(" Operand ")" .
+//   Operand     = Field | Transformer "(" Operand ")" | Combiner "(" Arg { "," Arg } ")" .
 //   Transformer = "tolower" | "toupper" | "b64" | "basename" | "len" .
+//   Combiner    = "join" | "concat" .
+//   Arg         = Number | Quoted | "(" [ Item { "," Item } ] ")" | Operand .
+//   Item        = Number | Quoted | Operand .
 //   Condition   = "exists"
-//               | CmpOp ( Value | "val" "(" Field ")" | Transformer "(" Operand ")" )
-//               | ListOp ( "(" [ Value { "," Value } ] ")" | Identifier | "val" "(" Field ")" ) .
+//               | CmpOp ( Value | Modifier ValueList | "val" "(" Field ")" | Operand )
+//               | ListOp ( ValueList | Identifier | "val" "(" Field ")" | Operand ) .
 //   CmpOp       = "=" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "contains" | "icontains"
 //               | "bcontains" | "startswith" | "bstartswith" | "endswith" | "glob" | "iglob" | "regex" .
 //   ListOp      = "in" | "intersects" | "pmatch" .
+//   Modifier    = "oneof" | "anyof" | "allof" .           only when a "(" follows
+//   ValueList   = "(" [ Value { "," Value } ] ")" .
 //   Field       = FieldName [ "[" ( Quoted | ArgBare ) "]" ] .
 //   Value       = Quoted | Bare .
 //
 //   Identifier  = [a-zA-Z][a-zA-Z0-9_]*             FieldName = Identifier ( "." Identifier )+
 //   Quoted      = '"' ... '"' | "'" ... "'"          with \" \' \\ \n \t \r \b \f escapes
+//   Number      = 0[xX][0-9a-fA-F]+ | [+-]?[0-9]+[.]?[0-9]*([eE][+-][0-9]+)?
 //   Bare        = bytes other than blank ( ) , = " '
 //   ArgBare     = bytes other than blank [ ] " '
 //
 // Precedence: not > and > or. Nesting (parentheses, not, transformers) is limited to
-// `maxDepth` levels so that hostile input cannot exhaust the stack.
+// `maxDepth` levels so that hostile input cannot exhaust the stack. The modifiers and the
+// argument-list transformers follow falcosecurity/libs (2026): its filterchecks tests
+// (`cmp_operator_modifiers.cpp`, `filter_transformer.ut.cpp`) fix their meaning.
 
 /// A syntax error in one condition: a code, a message and the byte offset it points at.
 public struct ConditionSyntaxError: Error, Hashable, Sendable {
@@ -46,14 +54,23 @@ extension Diagnostic.Code {
     public static let trailingText = Diagnostic.Code("PR108", .error)
     public static let tooDeep = Diagnostic.Code("PR109", .error)
     public static let unknownTransformer = Diagnostic.Code("PR110", .error)
+    public static let badModifier = Diagnostic.Code("PR111", .error)
 }
 
 /// Recursive-descent parser for Falco conditions.
 public struct ConditionParser {
     public static let maxDepth = 1000
 
-    /// Words that look like functions but are not part of Falco's language.
-    static let foreignFunctions: Set<String> = ["join", "concat", "oneof", "anyof", "allof", "lower", "upper"]
+    /// Words that look like transformers but that this parser does not accept, and why.
+    static let foreignFunctions: [String: String] = [
+        "lower": "'lower' is not a field transformer",
+        "upper": "'upper' is not a field transformer",
+        "getopt": "the 'getopt' transformer is not supported by Peregrine",
+        "oneof": "'oneof' is a modifier, not a transformer",
+        "anyof": "'anyof' is a modifier, not a transformer",
+        "allof": "'allof' is a modifier, not a transformer",
+    ]
+    static let transformerList = "tolower, toupper, b64, basename, len, join, concat (and val for values)"
     static let operatorList = "=, !=, <, <=, >, >=, contains, icontains, bcontains, startswith, bstartswith, endswith, glob, iglob, regex, in, intersects, pmatch, exists"
 
     var lexer: ConditionLexer
@@ -213,9 +230,9 @@ public struct ConditionParser {
         let isVal = word == "val"
         let transformer = FieldTransformer(rawValue: word)
         if transformer == nil && !isVal {
-            if Self.foreignFunctions.contains(word) {
-                throw ConditionSyntaxError(code: .unknownTransformer, message: "'\(word)' is not a field transformer",
-                                           offset: start, hint: "transformers are tolower, toupper, b64, basename, len (and val for values)")
+            if let message = Self.foreignFunctions[word] {
+                let hint = word.hasSuffix("of") ? "write it after an operator: 'proc.name = \(word) (a, b)'" : "transformers are \(Self.transformerList)"
+                throw ConditionSyntaxError(code: .unknownTransformer, message: message, offset: start, hint: hint)
             }
             return nil
         }
@@ -229,6 +246,17 @@ public struct ConditionParser {
         lexer.skipBlanks()
         _ = lexer.consume(40)
         lexer.skipBlanks()
+        if let t = transformer, t.takesArguments {
+            var args = [try parseTransformerArgument(of: word)]
+            lexer.skipBlanks()
+            while lexer.consume(44) {
+                lexer.skipBlanks()
+                args.append(try parseTransformerArgument(of: word))
+                lexer.skipBlanks()
+            }
+            guard lexer.consume(41) else { throw missingParen(openedAt: start) }
+            return .combined(t, args, offset: start)
+        }
         let innerStart = lexer.position
         let inner: ConditionExpr.Operand
         if !isVal, let t = try parseTransformerOperand(allowVal: false) {
@@ -244,6 +272,79 @@ public struct ConditionParser {
         return isVal ? inner : .transformed(transformer!, inner, offset: start)
     }
 
+    /// One argument of `join`/`concat`: a number, a quoted string, a field, a transformer or a
+    /// parenthesised list of those (lists do not nest).
+    mutating func parseTransformerArgument(of word: String, inList: Bool = false) throws -> ConditionExpr.Operand {
+        let at = lexer.position
+        if let n = lexer.lexNumber() { return .text(n, offset: at) }
+        switch lexer.lexQuoted() {
+        case .text(let t): return .text(t, offset: at)
+        case .unterminated:
+            throw ConditionSyntaxError(code: .unterminatedString, message: "quoted string is not closed", offset: at,
+                                       hint: "add the closing quote")
+        case .none: break
+        }
+        if !inList, lexer.consume(40) {
+            try enter(at)
+            defer { depth -= 1 }
+            var items: [ConditionExpr.Operand] = []
+            lexer.skipBlanks()
+            if lexer.consume(41) { return .list(items, offset: at) }
+            while true {
+                lexer.skipBlanks()
+                items.append(try parseTransformerArgument(of: word, inList: true))
+                lexer.skipBlanks()
+                if lexer.consume(44) { continue }
+                if lexer.consume(41) { return .list(items, offset: at) }
+                let found = lexer.atEnd ? "the end of the condition" : "'\(lexer.wordAt(lexer.position))'"
+                throw ConditionSyntaxError(code: .badListSyntax, message: "expected ',' or ')' in a list but found \(found)",
+                                           offset: lexer.position, hint: lexer.atEnd ? "close the list with ')'" : "separate list items with ','")
+            }
+        }
+        if let t = try parseTransformerOperand(allowVal: false) { return t }
+        if let name = lexer.lexFieldName() { return .field(try parseFieldArgument(name: name, start: at)) }
+        let found = lexer.atEnd ? "the end of the condition" : "'\(lexer.wordAt(at))'"
+        let what = inList ? "a field, a transformer, a quoted string or a number" : "a field, a transformer, a quoted string, a number or a list"
+        throw ConditionSyntaxError(code: .expectedValue, message: "expected \(what) as an argument of '\(word)' but found \(found)",
+                                   offset: at, hint: lexer.atEnd || lexer.peek == 41 ? nil : "quote text arguments: \(word)(\"-\", ...)")
+    }
+
+    /// `oneof`/`anyof`/`allof` when a parenthesised list follows; otherwise the word is a value.
+    mutating func lexModifier() -> CheckModifier? {
+        for m in CheckModifier.allCases {
+            let save = lexer.position
+            let matched: Bool
+            switch m {
+            case .oneof: matched = lexer.consumeWord("oneof")
+            case .anyof: matched = lexer.consumeWord("anyof")
+            case .allof: matched = lexer.consumeWord("allof")
+            }
+            guard matched else { continue }
+            lexer.skipBlanks()
+            if lexer.peek == 40 { return m }
+            lexer.position = save
+            return nil
+        }
+        return nil
+    }
+
+    /// `( v, v, ... )` after a list operator or a modifier; the cursor is on the '('.
+    mutating func parseValueList(after op: ComparisonOperator) throws -> [ConditionExpr.Literal] {
+        _ = lexer.consume(40)
+        var items: [ConditionExpr.Literal] = []
+        while true {
+            lexer.skipBlanks()
+            if lexer.consume(41) { return items }
+            items.append(try parseLiteral(after: op))
+            lexer.skipBlanks()
+            if lexer.consume(44) { continue }
+            if lexer.consume(41) { return items }
+            let found = lexer.atEnd ? "the end of the condition" : "'\(lexer.wordAt(lexer.position))'"
+            throw ConditionSyntaxError(code: .badListSyntax, message: "expected ',' or ')' in a list but found \(found)",
+                                       offset: lexer.position, hint: lexer.atEnd ? "close the list with ')'" : "separate list items with ','")
+        }
+    }
+
     mutating func parseCondition(lhs: ConditionExpr.Operand, start: Int) throws -> ConditionExpr {
         lexer.skipBlanks()
         let opAt = lexer.position
@@ -252,8 +353,7 @@ public struct ConditionParser {
             let found = lexer.atEnd ? "the end of the condition" : "'\(word)'"
             let hint: String
             switch word {
-            case "oneof", "anyof": hint = "Falco has no '\(word)'; 'in (a, b)' matches any of the values"
-            case "allof": hint = "Falco has no 'allof'; 'in (a, b)' on a list field needs every value in the set"
+            case "oneof", "anyof", "allof": hint = "'\(word)' is a modifier: write it after an operator, as in '\(lhs) = \(word) (a, b)'"
             default: hint = "operators: \(Self.operatorList)"
             }
             throw ConditionSyntaxError(code: .expectedOperator, message: "expected an operator after '\(lhs)' but found \(found)",
@@ -264,25 +364,26 @@ public struct ConditionParser {
         }
         if op.isUnary { return check(.none) }
         lexer.skipBlanks()
+        let modifierAt = lexer.position
+        if let modifier = lexModifier() {
+            if op.takesList {
+                throw ConditionSyntaxError(code: .badModifier,
+                                           message: "'\(modifier.rawValue)' cannot follow '\(op.rawValue)': modifiers apply to single-value operators",
+                                           offset: modifierAt, hint: "write '\(lhs) = \(modifier.rawValue) (a, b)' or drop '\(modifier.rawValue)'")
+            }
+            let listAt = lexer.position
+            let items = try parseValueList(after: op)
+            var c = ConditionExpr.Check(lhs: lhs, op: op, value: .list(items, offset: listAt), offset: start, operatorOffset: opAt)
+            c.modifier = modifier
+            return .check(c)
+        }
         let valueAt = lexer.position
         if let operand = try parseTransformerOperand(allowVal: true) {
             return check(.operand(operand))
         }
         if op.takesList {
-            if lexer.consume(40) {
-                var items: [ConditionExpr.Literal] = []
-                while true {
-                    lexer.skipBlanks()
-                    if lexer.consume(41) { break }
-                    items.append(try parseLiteral(after: op))
-                    lexer.skipBlanks()
-                    if lexer.consume(44) { continue }
-                    if lexer.consume(41) { break }
-                    let found = lexer.atEnd ? "the end of the condition" : "'\(lexer.wordAt(lexer.position))'"
-                    throw ConditionSyntaxError(code: .badListSyntax, message: "expected ',' or ')' in a list but found \(found)",
-                                               offset: lexer.position, hint: lexer.atEnd ? "close the list with ')'" : "separate list items with ','")
-                }
-                return check(.list(items, offset: valueAt))
+            if lexer.peek == 40 {
+                return check(.list(try parseValueList(after: op), offset: valueAt))
             }
             if let id = lexer.lexIdentifier() { return check(.listName(id, offset: valueAt)) }
             throw ConditionSyntaxError(code: .expectedValue, message: "expected a list after '\(op.rawValue)'",

@@ -44,6 +44,8 @@ public enum EventTypeInference {
             return b != negated ? .all : .only([])
         case .check(let k):
             guard case .field(let f) = k.operand, f.info.name == "evt.type" || f.info.name == "syscall.type" else { return .all }
+            // `= anyof (a, b)` names the types as `in` does; other modifiers are not narrowed.
+            if let m = k.modifier, !(m == .anyof && k.op == .equal) { return .all }
             let named: Set<String>
             switch k.value {
             case .constant(.string(let s)): named = [s]

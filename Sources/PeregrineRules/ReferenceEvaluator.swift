@@ -38,6 +38,27 @@ public enum ReferenceEvaluator {
         case .transformed(let t, let inner):
             guard let v = value(of: inner, in: source) else { return nil }
             return transform(t, v)
+        case .text(let s):
+            return .string(s)
+        case .list(let items):
+            // Every item must have a value; a list-valued item contributes all its values.
+            var out: [FieldValue] = []
+            for item in items {
+                guard let v = value(of: item, in: source) else { return nil }
+                if case .list(let xs) = v { out += xs } else { out.append(v) }
+            }
+            return .list(out)
+        case .combined(.join, let args):
+            guard args.count == 2, let sep = value(of: args[0], in: source), let items = value(of: args[1], in: source) else { return nil }
+            if case .list(let xs) = items { return .string(xs.map(\.text).joined(separator: sep.text)) }
+            return .string(items.text)
+        case .combined(_, let args):
+            var out = ""
+            for a in args {
+                guard let v = value(of: a, in: source) else { return nil }
+                out += v.text
+            }
+            return .string(out)
         }
     }
 
@@ -56,14 +77,36 @@ public enum ReferenceEvaluator {
     static func check(_ c: CompiledCheck, _ source: some FieldValueSource) -> Bool {
         guard let v = value(of: c.operand, in: source) else { return false }
         if c.op == .exists { return true }
+        if let m = c.modifier { return modified(v, m, c, source) }
         if case .list(let xs) = v {
-            if c.operand.field.info.multiplicity == .list, case .set(_, let set) = c.value {
+            if c.operand.isListField, case .set(_, let set) = c.value {
                 if c.op == .in { return !xs.isEmpty && xs.allSatisfy { set.contains(constant(of: $0)) } }
                 if c.op == .intersects { return xs.contains { set.contains(constant(of: $0)) } }
             }
             return xs.contains { scalarCheck($0, c, source) }
         }
         return scalarCheck(v, c, source)
+    }
+
+    /// `op oneof/anyof/allof (items)`: each item is compared on its own and the count of items
+    /// that hold decides. A multi-valued operand matches when any of its values does.
+    static func modified(_ v: FieldValue, _ m: CheckModifier, _ c: CompiledCheck, _ source: some FieldValueSource) -> Bool {
+        var items: [CompiledValue] = []
+        switch c.value {
+        case .set(let xs, _): items = xs.map { .constant($0) }
+        case .regexes(let rs): items = rs.map { .regex($0) }
+        default: return false
+        }
+        func holds(_ one: FieldValue) -> Bool {
+            var matched = 0
+            for item in items {
+                let single = CompiledCheck(operand: c.operand, op: c.op, value: item)
+                if scalarCheck(one, single, source) { matched += 1 }
+            }
+            return m.holds(matched: matched, total: items.count)
+        }
+        if case .list(let xs) = v { return xs.contains(where: holds) }
+        return holds(v)
     }
 
     /// The value as a constant of the same domain the compiler uses.
@@ -92,6 +135,7 @@ public enum ReferenceEvaluator {
             let s = v.text
             return prefixes.contains { pathHasPrefix(s, $0) }
         case .regex(let r): return r.matches(v.text)
+        case .regexes(let rs): return rs.contains { $0.matches(v.text) }
         case .operand(let other):
             guard let ov = value(of: other, in: source) else { return false }
             if case .list(let ys) = ov { return ys.contains { compare(constant(of: v), c.op, constant(of: $0)) } }

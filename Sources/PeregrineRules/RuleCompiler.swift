@@ -13,6 +13,7 @@ extension Diagnostic.Code {
     public static let badExceptionShape = Diagnostic.Code("PR321", .error)
     public static let unknownEventType = Diagnostic.Code("PR322", .warning)
     public static let expandedTooDeep = Diagnostic.Code("PR323", .error)
+    public static let transformerArguments = Diagnostic.Code("PR324", .error)
     public static let unsupportedEventTypes = Diagnostic.Code("PR400", .warning)
     public static let noEventTypeFilter = Diagnostic.Code("PR401", .warning)
     public static let otherSource = Diagnostic.Code("PR402", .note)
@@ -251,7 +252,52 @@ struct RuleCompiler {
                 return nil
             }
             return .transformed(t, i)
+        case .text(let s, _):
+            return .text(s)
+        case .list(let items, _):
+            var out: [CompiledOperand] = []
+            for item in items { if let o = resolve(item, ctx, code: code) { out.append(o) } }
+            return out.count == items.count ? .list(out) : nil
+        case .combined(let t, let args, let offset):
+            var out: [CompiledOperand] = []
+            for a in args { if let o = resolve(a, ctx, code: code) { out.append(o) } }
+            guard out.count == args.count else { return nil }
+            return checkArguments(t, out, args, ctx, offset) ? .combined(t, out) : nil
         }
+    }
+
+    /// The argument rules of `join` and `concat`, as libsinsp enforces them.
+    mutating func checkArguments(_ t: FieldTransformer, _ args: [CompiledOperand], _ written: [ConditionExpr.Operand],
+                                 _ ctx: Context, _ offset: Int) -> Bool {
+        if t == .join {
+            guard args.count == 2 else {
+                report(ctx, .transformerArguments, "join() needs exactly 2 arguments, a separator and a list, but has \(args.count)", offset,
+                       hint: "write join(\"-\", (fd.directory, fd.name))")
+                return false
+            }
+            if args[0].isMultiValued {
+                report(ctx, .transformerArguments, "the separator of join() must be a single value, but '\(args[0])' is a list", written[0].offset)
+                return false
+            }
+            if !args[1].isMultiValued {
+                report(ctx, .transformerArguments, "the second argument of join() must be a list, but '\(args[1])' is a single value", written[1].offset,
+                       hint: "write a list such as (\(args[1]), ...) or use concat()")
+                return false
+            }
+            return true
+        }
+        guard args.count >= 2 else {
+            report(ctx, .transformerArguments, "concat() needs at least 2 arguments, but has \(args.count)", offset,
+                   hint: "write concat(proc.name, \":\", user.name)")
+            return false
+        }
+        for (a, w) in zip(args, written) where a.isMultiValued || a.type != .string {
+            let what = a.isMultiValued ? "a list" : a.type.rawValue
+            report(ctx, .transformerArguments, "the arguments of concat() must be single text values, but '\(a)' is \(what)", w.offset,
+                   hint: a.isMultiValued ? "use join() to combine the values of a list" : nil)
+            return false
+        }
+        return true
     }
 
     /// Types a written value for an operand, or reports why it cannot be.
@@ -326,6 +372,9 @@ struct RuleCompiler {
             report(ctx, .operatorType, "operator '\(c.op.rawValue)' cannot compare booleans", c.operatorOffset, hint: "use = or !=")
             return nil
         }
+        if let m = c.modifier {
+            return compileModified(c, m, lhs, ctx)
+        }
         let value: CompiledValue
         switch c.value {
         case .none:
@@ -377,6 +426,40 @@ struct RuleCompiler {
             }
         }
         return .check(CompiledCheck(operand: lhs, op: c.op, value: value))
+    }
+
+    /// `op oneof/anyof/allof (a, b)`: each item typed (or compiled, for `regex`) for the operator.
+    mutating func compileModified(_ c: ConditionExpr.Check, _ m: CheckModifier, _ lhs: CompiledOperand, _ ctx: Context) -> CompiledCondition? {
+        guard case .list(let items, _) = c.value else { return nil }
+        var texts: [(String, Int)] = []
+        for item in items {
+            if !item.quoted, let expanded = expandedLists[item.text] {
+                noteList(item.text, ctx)
+                texts += expanded.map { ($0, item.offset) }
+            } else {
+                texts.append((item.text, item.offset))
+            }
+        }
+        var ok = true
+        let value: CompiledValue
+        if c.op == .regex {
+            var regexes: [CompiledRegex] = []
+            for (t, offset) in texts {
+                do { regexes.append(try CompiledRegex(t)) } catch {
+                    report(ctx, .invalidRegex, "invalid regular expression '\(t)'", offset, hint: "\(error)")
+                    ok = false
+                }
+            }
+            value = .regexes(regexes)
+        } else {
+            var values: [Constant] = []
+            for (t, offset) in texts {
+                if let k = constant(t, for: lhs, op: c.op, ctx, offset) { values.append(k) } else { ok = false }
+            }
+            value = .set(values, Set(values))
+        }
+        guard ok else { return nil }
+        return .check(CompiledCheck(operand: lhs, op: c.op, value: value, modifier: m))
     }
 
     mutating func listValue(_ texts: [(String, Int)], _ lhs: CompiledOperand, _ op: ComparisonOperator, _ ctx: Context) -> CompiledValue? {
@@ -621,9 +704,9 @@ struct RuleCompiler {
         case .not(let x): return unsuppliedFields(x)
         case .constant: return []
         case .check(let k):
-            var s: Set<String> = k.operand.field.info.supplied ? [] : [k.operand.field.info.name]
-            if case .operand(let o) = k.value, !o.field.info.supplied { s.insert(o.field.info.name) }
-            return s
+            var fields = k.operand.fields
+            if case .operand(let o) = k.value { fields += o.fields }
+            return Set(fields.filter { !$0.info.supplied }.map(\.info.name))
         }
     }
 

@@ -42,8 +42,9 @@ public final class MonitoringServer: Sendable {
         let port = self.port
         return Task.detached {
             do {
-                // No signal handling here: the agent's own SIGTERM/SIGINT handlers stop it
-                // (ServiceLifecycle's would replace them and the agent would never stop).
+                // No signals: by default the service group takes SIGTERM and SIGINT for itself
+                // (it sets them to SIG_IGN), so the agent's own stop handler never ran and a
+                // pod's SIGTERM only stopped this port. The agent stops the process itself.
                 try await app.runService(gracefulShutdownSignals: [])
             } catch {
                 // Detection goes on without the port; say so rather than fail silently.

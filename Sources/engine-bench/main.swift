@@ -13,6 +13,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CAllocCounter
 import PeregrineCapture
 import PeregrineEngine
 import PeregrineEvents
@@ -123,6 +124,64 @@ func runPass(_ stream: RecordStream, engine: Engine?, seeded: ProcessTable) -> (
     return (Double(nowNs() - start) / Double(count), alerts)
 }
 
+/// Heap allocations in one unmeasured pass, split by what caused them: the engine on events that
+/// matched no rule (issue 4 wants none), the engine on events that raised alerts (building the
+/// alert), and the process table's own state changes (exec, fork, exit).
+struct AllocationCounts {
+    var nonMatchingEvents = 0, nonMatching: UInt64 = 0
+    var matchingEvents = 0, matching: UInt64 = 0
+    var stateEvents = 0, state: UInt64 = 0
+
+    static func per(_ n: UInt64, _ events: Int) -> String { String(format: "%.3f", events == 0 ? 0 : Double(n) / Double(events)) }
+    var summary: String {
+        "non-matching events \(Self.per(nonMatching, nonMatchingEvents))/event (\(nonMatching) in \(nonMatchingEvents)), "
+            + "matching \(Self.per(matching, matchingEvents))/event (\(matchingEvents) events), "
+            + "process table \(Self.per(state, stateEvents))/event"
+    }
+}
+
+func allocationPass(_ stream: RecordStream, engine: Engine?, seeded: ProcessTable, trace: Int) -> AllocationCounts {
+    var table = seeded
+    var decoder = RecordDecoder()
+    var counts = AllocationCounts()
+    let count = stream.offsets.count - 1
+    stream.bytes.withUnsafeBytes { all in
+        for i in 0..<count {
+            let raw = UnsafeRawBufferPointer(rebasing: all[stream.offsets[i]..<stream.offsets[i + 1]])
+            guard let e = decoder.decode(raw) else { continue }
+            var before = alloc_counter_total()
+            if e.kind != .exit { table.apply(e) }
+            var alerts = 0
+            var after = alloc_counter_total()
+            var state = after - before
+            if let engine {
+                before = alloc_counter_total()
+                engine.process(e, number: UInt64(i + 1), processes: table) { _ in alerts += 1 }
+                after = alloc_counter_total()
+                if alerts == 0 && after > before && trace > 0 {
+                    // Once more, with backtraces: the same event allocates the same way.
+                    alloc_counter_trace_next(Int32(trace))
+                    engine.process(e, number: UInt64(i + 1), processes: table) { _ in }
+                    alloc_counter_trace_next(0)
+                }
+                if alerts == 0 {
+                    counts.nonMatchingEvents += 1
+                    counts.nonMatching += after - before
+                } else {
+                    counts.matchingEvents += 1
+                    counts.matching += after - before
+                }
+            }
+            before = alloc_counter_total()
+            if e.kind == .exit { table.apply(e) }
+            state += alloc_counter_total() - before
+            counts.stateEvents += 1
+            counts.state += state
+        }
+    }
+    return counts
+}
+
 let args = CommandLine.arguments
 guard args.count >= 3 else { fail("usage: engine-bench run WORKLOAD [--passes N] | filter IN OUT --drop-comm a,b") }
 
@@ -161,6 +220,14 @@ case "run":
     // --only null|a|b|c runs one configuration (for per-configuration instruction counts).
     var only: String?
     if let i = args.firstIndex(of: "--only"), i + 1 < args.count { only = args[i + 1] }
+    // --trace-allocs N prints a backtrace for the first N allocations the engine makes on each
+    // event that matched no rule yet allocated (stderr; symbolize with addr2line and
+    // `swift demangle`).
+    var trace = 0
+    if let i = args.firstIndex(of: "--trace-allocs"), i + 1 < args.count { trace = Int(args[i + 1]) ?? 0 }
+    var failed = false
+    // --no-allocs skips the allocation pass (callgrind counts one pass of instructions).
+    let countAllocations = !args.contains("--no-allocs")
     let root = String(#filePath).split(separator: "/").dropLast(3).joined(separator: "/")
     let falcoRules = readFile("/" + root + "/../shared/falco-rules/falco_rules.yaml")
     let w = Workload(path: args[2])
@@ -181,7 +248,10 @@ case "run":
         for _ in 0..<passes { null.append(runPass(stream, engine: nil, seeded: seeded).ns) }
     }
     let nullNs = null.isEmpty ? 0 : median(null)
-    if !null.isEmpty { print("null pass (decode + process table): \(String(format: "%.1f", nullNs)) ns/event") }
+    if !null.isEmpty {
+        print("null pass (decode + process table): \(String(format: "%.1f", nullNs)) ns/event")
+        if countAllocations { print("  heap allocations: \(allocationPass(stream, engine: nil, seeded: seeded, trace: 0).summary)") }
+    }
     if passes == 0 { configs.removeAll() }
     for (name, rules) in configs {
         let engine = Engine(rules: rules, context: EngineContext(hostname: "bench", bootToEpochNs: w.bootToEpochNs))
@@ -195,7 +265,16 @@ case "run":
         let m = median(times)
         let ratio = nullNs > 0 ? String(format: " (%.2fx null)", m / nullNs) : ""
         print("\(name): \(rules.enabledRules.count) enabled rules: \(String(format: "%.1f", m)) ns/event decode+match\(ratio), \(alerts) alerts/pass")
+        // After the timed passes: caches are warm, as in a long-running agent.
+        guard countAllocations else { continue }
+        let counts = allocationPass(stream, engine: engine, seeded: seeded, trace: trace)
+        print("  heap allocations: \(counts.summary)")
+        if counts.nonMatching > 0 {
+            print("  FAILED: \(counts.nonMatching) heap allocations on events that matched no rule (issue 4 requires none)")
+            failed = true
+        }
     }
+    if failed { exit(1) }
 default:
     fail("unknown command \(args[1])")
 }

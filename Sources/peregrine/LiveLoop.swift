@@ -26,6 +26,11 @@ func openProbe(_ options: Probe.Options) throws -> Probe {
     do {
         let probe = try Probe(options: options)
         try probe.attach()
+        if probe.loadedVariant == .compat {
+            printError(options.variant == .compat
+                ? "probe: running the compat BPF object, as PEREGRINE_PROBE asks"
+                : "probe: running the compat BPF object: this kernel refused the fast one (it needs Linux >= 6.16); each record costs more")
+        }
         return probe
     } catch {
         printError("the kernel probe cannot run here: \(error)")

@@ -70,7 +70,55 @@ import Testing
         ["falco-rules/falco_rules.yaml", "falco-rules/falco-incubating_rules.yaml", "falco-rules/falco-sandbox_rules.yaml"],
     ])
     func compiledAgreesWithReference(files: [String]) throws {
-        let rules = try Self.ruleSet(files)
+        try agree(try Self.ruleSet(files))
+    }
+
+    /// Modifiers and argument-list transformers, on fields the generated events carry.
+    static let modifierRules = """
+    - rule: Shell By Modifier
+      desc: d
+      condition: evt.type = anyof (execve, execveat) and proc.name = oneof (bash, sh, python3, bash)
+      output: x
+      priority: INFO
+    - rule: Sensitive Open By Modifier
+      desc: d
+      condition: evt.type in (open, openat, openat2) and fd.name startswith anyof (/etc/, /dev/nvidia) and fd.name != allof (/etc/passwd, /etc/shadow)
+      output: x
+      priority: INFO
+    - rule: Concat Contains
+      desc: d
+      condition: evt.type in (open, openat) and concat(proc.name, ":", fd.name) contains anyof ("cat:/etc", "bash:/tmp", "sh:/dev")
+      output: x
+      priority: INFO
+    - rule: Join Regex
+      desc: d
+      condition: evt.type = execve and join(" ", (proc.name, proc.pname, proc.exepath)) regex oneof ('bash .*', '.* sshd .*', '.*/tmp/.*')
+      output: x
+      priority: INFO
+    - rule: Basename Glob
+      desc: d
+      condition: evt.type in (open, openat) and toupper(basename(fd.name)) glob allof ('*S*', '*W*')
+      output: x
+      priority: INFO
+    - rule: Ancestors Not All
+      desc: d
+      condition: evt.type = execve and proc.aname != allof (bash, sh) and len(concat(proc.name, proc.pname)) > 8
+      output: x
+      priority: INFO
+    """
+
+    @Test func modifiersAndCombinersAgree() throws {
+        let result = RuleLoader().loadWithDefaults([RuleSource(name: "modifiers.yaml", text: Self.modifierRules)])
+        try #require(!result.hasErrors, "\(result.errors.prefix(3))")
+        let fired = try agree(result.ruleSet)
+        for name in ["Shell By Modifier", "Sensitive Open By Modifier", "Concat Contains", "Join Regex", "Basename Glob", "Ancestors Not All"] {
+            #expect(fired.contains(name), "\(name) never fired")
+        }
+    }
+
+    @discardableResult
+    func agree(_ rules: RuleSet) throws -> Set<String> {
+        var fired: Set<String> = []
         let context = EngineContext(hostname: "h", bootToEpochNs: 0)
         let compiled = Engine(rules: rules, context: context, evaluator: .compiled)
         let reference = Engine(rules: rules, context: context, evaluator: .reference)
@@ -96,9 +144,11 @@ import Testing
                 reference.process(e, number: UInt64(i), processes: table) { b.append($0.rule) }
                 #expect(a == b, "event \(i): \(EventJSON.eventType(e)) compiled \(a) reference \(b)")
                 if !a.isEmpty { matchedEvents += 1 }
+                fired.formUnion(a)
             }
         }
         #expect(matchedEvents > 50, "the generated events should make rules fire")
+        return fired
     }
 }
 

@@ -5,7 +5,8 @@ import Testing
 @Suite struct PathNormalizerTests {
     @Test(arguments: [
         ("/a/b/../c", "/a/c"), ("/a/./b//c/", "/a/b/c"), ("/../..", "/"), ("/", "/"),
-        ("a/../../b", "../b"), ("/tmp/x/..", "/tmp"),
+        ("a/../../b", "../b"), ("/tmp/x/..", "/tmp"), ("", "."), ("a/..", "."), ("../../a/../b", "../../b"),
+        ("a/b/../../..", ".."), ("//x///y/.", "/x/y"), ("./a/./", "a"),
     ])
     func normalize(input: String, expected: String) {
         #expect(String(decoding: PathNormalizer.normalize(Array(input.utf8)), as: UTF8.self) == expected)
@@ -16,6 +17,29 @@ import Testing
             Array("/work".utf8).withUnsafeBytes { b in PathNormalizer.resolve(p, relativeTo: b) }
         }
         #expect(String(decoding: out, as: UTF8.self) == "/work/f")
+    }
+
+    /// The in-place form the engine uses (no allocation) agrees with the array form.
+    @Test(arguments: [
+        ("sub/../f", "/work"), ("/abs/./x", "/work"), ("../../..", "/work"), ("a", ""), ("..", ""), ("", "/work"),
+        ("x/./y//z/..", "/work/dir/"), ("../up", "rel/base"),
+    ])
+    func resolveIntoBuffer(path: String, base: String) {
+        let expected = Array(path.utf8).withUnsafeBytes { p in
+            Array(base.utf8).withUnsafeBytes { b in PathNormalizer.resolve(p, relativeTo: b) }
+        }
+        let room = UnsafeMutableRawBufferPointer.allocate(byteCount: 64, alignment: 1)
+        defer { room.deallocate() }
+        let n = Array(path.utf8).withUnsafeBytes { p in
+            Array(base.utf8).withUnsafeBytes { b in PathNormalizer.resolve(p, relativeTo: b, into: room) }
+        }
+        #expect(n.map { Array(room[0..<$0]) } == expected)
+        let tooSmall = UnsafeMutableRawBufferPointer.allocate(byteCount: path.utf8.count + base.utf8.count, alignment: 1)
+        defer { tooSmall.deallocate() }
+        let refused = Array(path.utf8).withUnsafeBytes { p in
+            Array(base.utf8).withUnsafeBytes { b in PathNormalizer.resolve(p, relativeTo: b, into: tooSmall) }
+        }
+        #expect(refused == nil)
     }
 }
 

@@ -27,6 +27,12 @@ final class KernelHarness: @unchecked Sendable {
         var options = Probe.Options()
         options.selfPid = nil // the test process's own syscalls are under test too
         probe = try Probe(options: options)
+        // scripts/test runs these tests again with PEREGRINE_PROBE=compat: make sure that
+        // run really exercises the object it names.
+        if options.variant != .automatic && probe.loadedVariant != options.variant {
+            throw ProbeError.step("loading the \(options.variant.rawValue) probe", errno: 0,
+                                  detail: "the \(probe.loadedVariant.rawValue) probe was loaded instead")
+        }
         try probe.attach()
         scratch = "/tmp/pgk-\(getpid())"
         mkdir(scratch, 0o755)

@@ -54,6 +54,38 @@ import Testing
         }
     }
 
+    /// runc re-executes itself from a memfd; so does fileless malware. The file is in no
+    /// directory tree: the kernel names it by its dentry ("memfd:NAME"), and so must we,
+    /// or `proc.exepath` would read "/" and rules about memfd execution would never match.
+    @Test func execFromMemfdIsNamedByTheMemfd() throws {
+        // Glibc's module map hides memfd_create (a _GNU_SOURCE declaration): look it up.
+        typealias MemfdCreate = @convention(c) (UnsafePointer<CChar>, UInt32) -> Int32
+        let symbol = try #require(dlsym(UnsafeMutableRawPointer(bitPattern: 0), "memfd_create"))
+        let fd = unsafeBitCast(symbol, to: MemfdCreate.self)("peregrine-test", 0)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        let source = open("/bin/true", O_RDONLY)
+        try #require(source >= 0)
+        defer { close(source) }
+        var info = stat()
+        try #require(fstat(source, &info) == 0)
+        var copied = 0
+        while copied < Int(info.st_size) {
+            let n = sendfile(fd, source, nil, Int(info.st_size) - copied)
+            try #require(n > 0)
+            copied += n
+        }
+        var child: pid_t = 0
+        let records = try h.collect {
+            child = try spawnAndWait("/proc/self/fd/\(fd)", ["memfd-true"]).pid
+        }
+        let exec = try #require(records.first { $0.kind == .exec && $0.pid == UInt32(child) })
+        let exe = exec.string { $0.exec.exe }
+        let filename = exec.string { $0.exec.filename }
+        #expect(exe == "/memfd:peregrine-test")
+        #expect(filename == "/proc/self/fd/\(fd)")
+    }
+
     @Test func failedExecReportsWhatWasAsked() throws {
         var child: pid_t = 0
         let records = try h.collect {

@@ -60,6 +60,29 @@ import Testing
         ("android or nothing", "(android or nothing)"),
         ("notice and orange", "(notice and orange)"),
         ("spawned_process and container", "(spawned_process and container)"),
+        // Modifiers: an operator, then oneof/anyof/allof and a list.
+        ("proc.name == oneof (myexe, bash)", "proc.name = oneof (myexe, bash)"),
+        ("proc.name != allof (bash, sh)", "proc.name != allof (bash, sh)"),
+        ("proc.name contains anyof ('my', exe)", "proc.name contains anyof (\"my\", exe)"),
+        ("proc.name regex oneof (my.*, b.*)", "proc.name regex oneof (my.*, b.*)"),
+        ("proc.name glob allof(my*,*exe)", "proc.name glob allof (my*, *exe)"),
+        ("proc.name = oneof ()", "proc.name = oneof ()"),
+        ("toupper(proc.name) != anyof (MYEXE)", "toupper(proc.name) != anyof (MYEXE)"),
+        ("proc.name = oneof(proc.pname)", "proc.name = oneof (proc.pname)"),
+        // Without a list after it, the word is a plain value.
+        ("proc.name = oneof", "proc.name = oneof"),
+        ("proc.name = allof and a", "(proc.name = allof and a)"),
+        // join and concat.
+        ("join(\"-\", (fd.name, fd.directory)) = x", "join(\"-\", (fd.name, fd.directory)) = x"),
+        ("join(fd.name, (fd.name,fd.directory)) = x", "join(fd.name, (fd.name, fd.directory)) = x"),
+        ("join(',', ()) = \"\"", "join(\",\", ()) = \"\""),
+        ("join(\"-\", (fd.directory, join(\"->\", (\"aaa\", toupper(fd.name))))) = x",
+         "join(\"-\", (fd.directory, join(\"->\", (\"aaa\", toupper(fd.name))))) = x"),
+        ("join(\",\", (evt.num, 0x10, -1.5e+3)) = x", "join(\",\", (evt.num, \"0x10\", \"-1.5e+3\")) = x"),
+        ("concat(fd.name, \"aaa\", fd.directory) = x", "concat(fd.name, \"aaa\", fd.directory) = x"),
+        ("toupper(concat(fd.name, fd.directory)) startswith /TMP", "toupper(concat(fd.name, fd.directory)) startswith /TMP"),
+        ("len(join(\"-\", (fd.name, fd.directory))) > 20", "len(join(\"-\", (fd.name, fd.directory))) > 20"),
+        ("proc.name = concat(proc.pname, 1)", "proc.name = val(concat(proc.pname, \"1\"))"),
     ]
 
     /// Rejected conditions: code, exact message, byte offset.
@@ -82,14 +105,25 @@ import Testing
         ("proc.name in", "PR103", "expected a list after 'in'", 12),
         ("proc.aname[2 = x", "PR107", "expected ']' after the argument of 'proc.aname'", 12),
         ("proc.aname[] = x", "PR107", "expected an argument inside '[ ]' after 'proc.aname'", 11),
-        ("join(proc.args) = x", "PR110", "'join' is not a field transformer", 0),
-        ("proc.name = concat(proc.args)", "PR110", "'concat' is not a field transformer", 12),
+        ("upper(proc.args) = x", "PR110", "'upper' is not a field transformer", 0),
+        ("getopt(proc.args, \"n\") = x", "PR110", "the 'getopt' transformer is not supported by Peregrine", 0),
+        ("proc.name = anyof(proc.pname", "PR106", "expected ',' or ')' in a list but found the end of the condition", 28),
+        ("proc.name in oneof (a)", "PR111", "'oneof' cannot follow 'in': modifiers apply to single-value operators", 13),
+        ("proc.name pmatch anyof (/a)", "PR111", "'anyof' cannot follow 'pmatch': modifiers apply to single-value operators", 17),
+        ("proc.name exists oneof (a)", "PR108", "unexpected 'oneof' after a complete condition", 17),
+        ("proc.name = allof (a b)", "PR106", "expected ',' or ')' in a list but found 'b'", 21),
+        ("oneof(proc.name) = x", "PR110", "'oneof' is a modifier, not a transformer", 0),
+        ("join() = foo", "PR103", "expected a field, a transformer, a quoted string, a number or a list as an argument of 'join' but found ')'", 5),
+        ("join(-, (a)) = x", "PR103", "expected a field, a transformer, a quoted string, a number or a list as an argument of 'join' but found '-,'", 5),
+        ("join(\"-\", (fd.name fd.directory)) = x", "PR106", "expected ',' or ')' in a list but found 'fd.directory'", 19),
+        ("join(\"-\", (fd.name, (a))) = x", "PR103", "expected a field, a transformer, a quoted string or a number as an argument of 'join' but found '('", 20),
+        ("concat(\"a\", \"b) = x", "PR105", "quoted string is not closed", 12),
+        ("concat(fd.name, fd.directory = x", "PR104", "expected ')' but found '='", 29),
         ("val(proc.name) = x", "PR110", "'val' can only be used on the right of an operator", 0),
         ("tolower(proc.name = x", "PR104", "expected ')' but found '='", 18),
         ("tolower(x) = y", "PR101", "expected a field inside 'tolower(...)'", 8),
         ("proc.name in (a,, b)", "PR103", "expected a value after 'in' but found ','", 16),
         ("proc.name oneof (a, b)", "PR102", "expected an operator after 'proc.name' but found 'oneof'", 10),
-        ("proc.name = oneof(proc.pname)", "PR110", "'oneof' is not a field transformer", 12),
     ]
 
     @Test(arguments: accepted)
@@ -112,9 +146,22 @@ import Testing
         }
     }
 
-    @Test func foreignModifiersGetAHint() {
+    @Test func modifierWithoutOperatorGetsAHint() {
         guard case .failure(let e) = ConditionParser.parse("k8s.pod.labels allof (a)") else { Issue.record("accepted"); return }
-        #expect(e.hint == "Falco has no 'allof'; 'in (a, b)' on a list field needs every value in the set")
+        #expect(e.hint == "'allof' is a modifier: write it after an operator, as in 'k8s.pod.labels = allof (a, b)'")
+    }
+
+    @Test func modifierAndArgumentsKeepTheirPositions() throws {
+        guard case .check(let c) = try ConditionParser.parse("proc.name startswith anyof (py, 'ju')").get() else { Issue.record("not a check"); return }
+        #expect(c.modifier == .anyof)
+        #expect(c.operatorOffset == 10)
+        guard case .list(let items, let at) = c.value else { Issue.record("no list"); return }
+        #expect(at == 27)
+        #expect(items.map(\.offset) == [28, 32])
+        guard case .check(let j) = try ConditionParser.parse("join(\"-\", (fd.name, 'x')) = y").get(),
+              case .combined(.join, let args, 0) = j.lhs, case .list(let xs, 10) = args[1] else { Issue.record("no join"); return }
+        #expect(args[0].offset == 5)
+        #expect(xs.map(\.offset) == [11, 20])
     }
 
     @Test func everyNodeHasAPosition() throws {

@@ -1,0 +1,884 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-3-Clause)
+/*
+ * peregrine_compat.bpf.c: the kernel half of Peregrine for kernels older than the fast
+ * probe (bpf/peregrine.bpf.c) needs.
+ *
+ * Same wire records, maps, programs and configuration globals as peregrine.bpf.c, so user
+ * space drives either the same way; the loader tries the fast object first and loads this
+ * one when the kernel refuses it. The difference is how kernel memory is read: here with
+ * BPF_CORE_READ / bpf_probe_read_kernel and the bpf_get_current_*() helpers, and the path
+ * walk as a bpf_loop() callback, where the fast probe uses direct typed loads, open-coded
+ * iterators, bpf_rdonly_cast and a global function with arg:untrusted (kernel >= 6.16).
+ * Needs: tp_btf (5.5), ring buffers (5.8), bpf_loop (5.17). Checked in CI on Debian 12's
+ * own kernel (6.1) under qemu (scripts/check-probe-kernels). Costs more per record (each
+ * helper call ~30 ns on our nodes): see the closing notes of issue 2.
+ *
+ * Attaches only to BTF-enabled raw tracepoints (tp_btf), which need neither tracefs nor
+ * kprobes/fentry:
+ *   sys_exit              opens, failed execs, mounts, chdir: one record per call, on return,
+ *                         with the arguments read back from the saved user registers;
+ *                         attached only when one of these is selected
+ *   sched_process_exec    successful execs (the new image is in place, argv readable)
+ *   sched_process_fork    new processes (threads are skipped: the tree tracks processes)
+ *   sched_process_exit    processes whose last thread exited
+ *
+ * Records are assembled in a per-CPU scratch area and copied into the ring buffer with
+ * bpf_ringbuf_output(): one copy, variable length, no wake-up per record. The consumer is
+ * woken when the backlog crosses pg_wakeup_bytes; otherwise it polls on a short timer.
+ * Every record that cannot be delivered is counted in pg_stats, per CPU.
+ *
+ * Syscall selection costs one byte load: pg_syscall_kind[nr] maps this architecture's
+ * syscall number to enum pg_syscall, and is 0 for everything the loaded rules do not need.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "peregrine_wire.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define AT_FDCWD -100
+#define PG_NR_SYSCALLS 512
+#define PG_MAX_COMPONENTS 64
+#define PG_O_CREAT 0100
+#define PG_O_WRONLY 01
+#define PG_O_TRUNC 01000
+
+#if defined(__TARGET_ARCH_x86)
+#define PG_SYSCALL_NR(regs) BPF_CORE_READ(regs, orig_ax)
+#elif defined(__TARGET_ARCH_arm64)
+#define PG_SYSCALL_NR(regs) BPF_CORE_READ(regs, syscallno)
+#else
+#error "unsupported architecture"
+#endif
+
+/* ---- configuration (.bss/.data, mmapped by user space) ---- */
+volatile __u8 pg_syscall_kind[PG_NR_SYSCALLS] = {};
+volatile __u32 pg_self_tgid = 0;
+volatile __u32 pg_only_tgid = 0;
+volatile __u64 pg_wakeup_bytes = 256 * 1024;
+volatile __u8 pg_failed_execs = 1; /* report failed execve/execveat from sys_exit */
+
+/* ---- maps ---- */
+struct {
+    __uint(type, BPF_MAP_TYPE_RINGBUF);
+    __uint(max_entries, 16 * 1024 * 1024);
+} pg_events SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, PG_STAT_MAX);
+    __type(key, __u32);
+    __type(value, __u64);
+} pg_stats SEC(".maps");
+
+/* The record under construction, and a work area where paths are built backwards. */
+struct pg_scratch {
+    __u8 rec[PG_MAX_RECORD];
+    __u8 path[2 * PG_MAX_PATH];
+    __u8 name[PG_MAX_SHORT];
+};
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct pg_scratch);
+} pg_scratch_map SEC(".maps");
+
+/* ---- small helpers ---- */
+
+static __always_inline void count(__u32 stat)
+{
+    __u64 *v = bpf_map_lookup_elem(&pg_stats, &stat);
+    if (v)
+        *v += 1;
+}
+
+static __always_inline struct pg_scratch *scratch(void)
+{
+    __u32 zero = 0;
+    struct pg_scratch *s = bpf_map_lookup_elem(&pg_scratch_map, &zero);
+    if (!s) {
+        count(PG_STAT_ATTEMPTED);
+        count(PG_STAT_LOST_SCRATCH);
+    }
+    return s;
+}
+
+static __always_inline void fill_header(struct pg_header *h, struct task_struct *t, __u16 kind, __u16 sc)
+{
+    __u64 pid_tgid = bpf_get_current_pid_tgid();
+    __u64 uid_gid = bpf_get_current_uid_gid();
+
+    h->size = 0;
+    h->kind = kind;
+    h->syscall = sc;
+    h->ts_boot_ns = bpf_ktime_get_boot_ns();
+    h->tgid = pid_tgid >> 32;
+    h->tid = (__u32)pid_tgid;
+    h->ppid = BPF_CORE_READ(t, real_parent, tgid);
+    h->uid = (__u32)uid_gid;
+    h->gid = uid_gid >> 32;
+    h->flags = 0;
+    h->cgroup_id = bpf_get_current_cgroup_id();
+    bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+static __always_inline void emit(struct pg_scratch *s, __u32 size)
+{
+    struct pg_header *h = (void *)s->rec;
+    __u64 flags = BPF_RB_NO_WAKEUP;
+
+    count(PG_STAT_ATTEMPTED);
+    if (size > PG_MAX_RECORD)
+        size = PG_MAX_RECORD;
+    h->size = size;
+    /* Wake the consumer when this record takes the backlog across pg_wakeup_bytes, not on
+     * every record above it (as in peregrine.bpf.c). */
+    {
+        __u64 pending = bpf_ringbuf_query(&pg_events, BPF_RB_AVAIL_DATA);
+        __u64 mark = pg_wakeup_bytes;
+        if (mark == 0 || (pending < mark && pending + size >= mark)) {
+            flags = BPF_RB_FORCE_WAKEUP;
+            count(PG_STAT_WAKEUPS);
+        }
+    }
+    if (bpf_ringbuf_output(&pg_events, s->rec, size, flags))
+        count(PG_STAT_LOST_RINGBUF);
+}
+
+/* Appends a string from user memory; the record keeps its NUL (not counted in len). */
+static __always_inline void put_user_str(struct pg_scratch *s, __u32 *off, struct pg_str *ref,
+                                         const void *uptr, __u32 *flags)
+{
+    __u32 o = *off;
+    long n;
+
+    ref->off = o;
+    ref->len = 0;
+    if (!uptr)
+        return;
+    if (o > PG_MAX_RECORD - PG_MAX_PATH) {
+        *flags |= PG_F_PATH_TRUNCATED;
+        return;
+    }
+    n = bpf_probe_read_user_str(&s->rec[o], PG_MAX_PATH, uptr);
+    if (n <= 0) {
+        *flags |= PG_F_STRING_FAULT;
+        return;
+    }
+    if (n == PG_MAX_PATH)
+        *flags |= PG_F_PATH_TRUNCATED;
+    ref->len = n - 1;
+    *off = o + n;
+}
+
+static __always_inline void put_user_short(struct pg_scratch *s, __u32 *off, struct pg_str *ref,
+                                           const void *uptr, __u32 *flags)
+{
+    __u32 o = *off;
+    long n;
+
+    ref->off = o;
+    ref->len = 0;
+    if (!uptr || o > PG_MAX_RECORD - PG_MAX_SHORT)
+        return;
+    n = bpf_probe_read_user_str(&s->rec[o], PG_MAX_SHORT, uptr);
+    if (n <= 0) {
+        *flags |= PG_F_STRING_FAULT;
+        return;
+    }
+    ref->len = n - 1;
+    *off = o + n;
+}
+
+/*
+ * Builds the absolute path of (dentry, vfsmount) in s->path, from the end backwards, and
+ * returns where it starts: the path is s->path[pos .. PG_MAX_PATH). Crosses mount points
+ * upwards and stops at the task's root (chroot-aware) or its mount namespace's root, so a
+ * container sees its own paths. Symlinks and ".." never appear: these are the dentries the
+ * kernel really used. The walk runs under bpf_loop() so the verifier checks one step, not
+ * every unrolled iteration.
+ */
+struct path_walk {
+    struct pg_scratch *s;
+    struct dentry *d;
+    struct vfsmount *vm;
+    struct mount *m;
+    struct dentry *root_d;
+    struct vfsmount *root_m;
+    __u64 mnt_off;
+    __u32 pos;
+    __u32 flags;
+    __u32 done;
+};
+
+static long path_step(__u32 i, struct path_walk *w)
+{
+    /* Locals, not w->...: CO-RE relocations must start from a kernel type. */
+    struct dentry *d = w->d;
+    struct vfsmount *vm = w->vm;
+    struct mount *m = w->m;
+    struct dentry *mnt_root, *parent;
+    struct qstr name;
+    __u32 len, pos = w->pos, last;
+
+    if (d == w->root_d && vm == w->root_m) {
+        w->done = 1;
+        return 1;
+    }
+    mnt_root = BPF_CORE_READ(vm, mnt_root);
+    parent = BPF_CORE_READ(d, d_parent);
+    if (d == mnt_root) {
+        struct mount *up = BPF_CORE_READ(m, mnt_parent);
+        if (up == m || !up) {
+            w->done = 1;
+            return 1;
+        }
+        w->d = BPF_CORE_READ(m, mnt_mountpoint);
+        w->m = up;
+        w->vm = (void *)up + w->mnt_off;
+        return 0;
+    }
+    name = BPF_CORE_READ(d, d_name);
+    len = name.len;
+    /* A dentry that is its own parent without being its mount's root is in no directory
+     * tree: memfd and other pseudo files (runc re-executes itself from "memfd:runc"). The
+     * kernel names those by the dentry alone; so do we, as "/NAME", and stop. */
+    last = d == parent;
+    if (last && len == 0) {
+        w->done = 1;
+        return 1;
+    }
+    if (len + 1 >= pos || pos > PG_MAX_PATH || len > PG_MAX_PATH) {
+        w->flags |= PG_F_PATH_TRUNCATED;
+        w->done = 1;
+        return 1;
+    }
+    /* The masks change nothing (pos > len + 1 was checked); they give the verifier bounds. */
+    pos = (pos - len) & (PG_MAX_PATH - 1);
+    bpf_probe_read_kernel(&w->s->path[pos], len & (PG_MAX_PATH - 1), name.name);
+    pos = (pos - 1) & (PG_MAX_PATH - 1);
+    w->s->path[pos] = '/';
+    w->pos = pos;
+    w->d = parent;
+    w->done = last;
+    return last;
+}
+
+static __noinline __u32 build_path(struct pg_scratch *s, struct dentry *d, struct vfsmount *vm, __u32 *flags)
+{
+    struct task_struct *t = bpf_get_current_task_btf();
+    struct path_walk w = {
+        .s = s,
+        .d = d,
+        .vm = vm,
+        .root_d = BPF_CORE_READ(t, fs, root.dentry),
+        .root_m = BPF_CORE_READ(t, fs, root.mnt),
+        .mnt_off = bpf_core_field_offset(struct mount, mnt),
+        .pos = PG_MAX_PATH,
+    };
+
+    if (!s)
+        return PG_MAX_PATH;
+    w.m = (void *)vm - w.mnt_off;
+    bpf_loop(PG_MAX_COMPONENTS, path_step, &w, 0);
+    if (!w.done)
+        w.flags |= PG_F_PATH_TRUNCATED;
+    *flags |= w.flags;
+    if (w.pos >= PG_MAX_PATH) {
+        w.pos = PG_MAX_PATH - 1;
+        s->path[w.pos] = '/';
+    }
+    return w.pos;
+}
+
+/* Copies the path built at s->path[pos..] into the record. */
+static __always_inline void put_built_path(struct pg_scratch *s, __u32 *off, struct pg_str *ref, __u32 pos,
+                                           __u32 *flags)
+{
+    __u32 o = *off;
+    __u32 len = PG_MAX_PATH - pos;
+
+    ref->off = o;
+    ref->len = 0;
+    if (pos >= PG_MAX_PATH || len >= PG_MAX_PATH)
+        return;
+    if (o > PG_MAX_RECORD - PG_MAX_PATH) {
+        *flags |= PG_F_PATH_TRUNCATED;
+        return;
+    }
+    bpf_probe_read_kernel(&s->rec[o], len, &s->path[pos]);
+    ref->len = len;
+    *off = o + len;
+}
+
+static __always_inline void put_path(struct pg_scratch *s, __u32 *off, struct pg_str *ref,
+                                     struct dentry *d, struct vfsmount *vm, __u32 *flags)
+{
+    __u32 pos;
+
+    ref->off = *off;
+    ref->len = 0;
+    if (!d || !vm)
+        return;
+    pos = build_path(s, d, vm, flags);
+    put_built_path(s, off, ref, pos, flags);
+}
+
+static __always_inline struct file *fd_file(struct task_struct *t, long fd)
+{
+    struct file **fds;
+    struct file *f = NULL;
+    unsigned int max;
+
+    if (fd < 0)
+        return NULL;
+    fds = BPF_CORE_READ(t, files, fdt, fd);
+    max = BPF_CORE_READ(t, files, fdt, max_fds);
+    if ((unsigned long)fd >= max)
+        return NULL;
+    bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+    return f;
+}
+
+static __always_inline void put_file_path(struct pg_scratch *s, __u32 *off, struct pg_str *ref, struct file *f,
+                                          __u32 *flags)
+{
+    ref->off = *off;
+    ref->len = 0;
+    if (!f)
+        return;
+    put_path(s, off, ref, BPF_CORE_READ(f, f_path.dentry), BPF_CORE_READ(f, f_path.mnt), flags);
+}
+
+static __always_inline void put_cwd(struct pg_scratch *s, __u32 *off, struct pg_str *ref, struct task_struct *t,
+                                    __u32 *flags)
+{
+    put_path(s, off, ref, BPF_CORE_READ(t, fs, pwd.dentry), BPF_CORE_READ(t, fs, pwd.mnt), flags);
+}
+
+/* The directory a relative path passed with `dirfd` is resolved against. */
+static __always_inline void put_base(struct pg_scratch *s, __u32 *off, struct pg_str *ref, struct task_struct *t,
+                                     long dirfd, __u32 *flags)
+{
+    if (dirfd == AT_FDCWD)
+        put_cwd(s, off, ref, t, flags);
+    else
+        put_file_path(s, off, ref, fd_file(t, dirfd), flags);
+}
+
+static __always_inline bool is_relative(struct pg_scratch *s, struct pg_str *ref)
+{
+    __u32 o = ref->off;
+    if (ref->len == 0 || o >= PG_MAX_RECORD)
+        return false;
+    return s->rec[o] != '/';
+}
+
+/* ---- opens ---- */
+
+static __always_inline int on_open(struct pt_regs *regs, long ret, __u16 sc)
+{
+    struct task_struct *t = bpf_get_current_task_btf();
+    struct pg_scratch *s = scratch();
+    struct pg_open *e;
+    const char *upath = NULL;
+    long dirfd = AT_FDCWD;
+    __u32 off = sizeof(struct pg_open);
+    __u32 flags = 0;
+
+    if (!s)
+        return 0;
+    e = (void *)s->rec;
+    fill_header(&e->h, t, PG_KIND_OPEN, sc);
+    e->res = ret;
+    e->mode = 0;
+    e->resolve = 0;
+    e->dev = 0;
+    e->ino = 0;
+    e->_pad = 0;
+    switch (sc) {
+    case PG_SC_OPEN:
+        upath = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
+        e->flags = PT_REGS_PARM2_CORE_SYSCALL(regs);
+        e->mode = PT_REGS_PARM3_CORE_SYSCALL(regs);
+        break;
+    case PG_SC_OPENAT:
+        dirfd = (int)PT_REGS_PARM1_CORE_SYSCALL(regs);
+        upath = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+        e->flags = PT_REGS_PARM3_CORE_SYSCALL(regs);
+        e->mode = PT_REGS_PARM4_CORE_SYSCALL(regs);
+        break;
+    case PG_SC_OPENAT2: {
+        struct open_how how = {};
+        dirfd = (int)PT_REGS_PARM1_CORE_SYSCALL(regs);
+        upath = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+        bpf_probe_read_user(&how, sizeof(how), (void *)PT_REGS_PARM3_CORE_SYSCALL(regs));
+        e->flags = how.flags;
+        e->mode = how.mode;
+        e->resolve = how.resolve;
+        break;
+    }
+    case PG_SC_CREAT:
+    default:
+        upath = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
+        e->mode = PT_REGS_PARM2_CORE_SYSCALL(regs);
+        e->flags = PG_O_CREAT | PG_O_WRONLY | PG_O_TRUNC;
+        break;
+    }
+    e->dirfd = dirfd;
+
+    e->path.off = off;
+    e->path.len = 0;
+    if (ret >= 0) {
+        struct file *f = fd_file(t, ret);
+        if (f) {
+            e->ino = BPF_CORE_READ(f, f_inode, i_ino);
+            e->dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+            put_file_path(s, &off, &e->path, f, &flags);
+        }
+    }
+    put_user_str(s, &off, &e->raw, upath, &flags);
+    e->base.off = off;
+    e->base.len = 0;
+    if (ret < 0 && is_relative(s, &e->raw))
+        put_base(s, &off, &e->base, t, dirfd, &flags);
+    e->h.flags = flags;
+    emit(s, off);
+    return 0;
+}
+
+/* ---- execs ---- */
+
+static __always_inline void fill_exec_task(struct pg_exec *e, struct task_struct *t)
+{
+    struct pid *tp = BPF_CORE_READ(t, thread_pid);
+    unsigned int level = BPF_CORE_READ(tp, level);
+    struct tty_struct *tty = BPF_CORE_READ(t, signal, tty);
+    struct pid *sid = BPF_CORE_READ(t, signal, pids[PIDTYPE_SID]);
+
+    e->euid = BPF_CORE_READ(t, cred, euid.val);
+    e->loginuid = BPF_CORE_READ(t, loginuid.val);
+    e->tty = 0;
+    if (tty) {
+        __u32 major = BPF_CORE_READ(tty, driver, major);
+        __u32 minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
+        e->tty = (major << 20) | minor;
+    }
+    e->pid_ns = BPF_CORE_READ(tp, numbers[level].ns, ns.inum);
+    e->vpid = BPF_CORE_READ(tp, numbers[level].nr);
+    e->mnt_ns = BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum);
+    e->sid = sid ? BPF_CORE_READ(sid, numbers[0].nr) : 0;
+    e->start_boot_ns = BPF_CORE_READ(t, start_boottime);
+    e->_pad = 0;
+}
+
+/* The cgroup v2 path of the task, built from kernfs names like a file path. */
+static __noinline __u32 build_cgroup_path(struct pg_scratch *s, struct task_struct *t, __u32 *flags)
+{
+    struct kernfs_node *kn = BPF_CORE_READ(t, cgroups, dfl_cgrp, kn);
+    __u32 pos = PG_MAX_PATH;
+    int i;
+
+    if (!s)
+        return pos;
+    for (i = 0; i < 16 && kn; i++) {
+        struct kernfs_node *parent;
+        const char *name;
+        long n;
+        __u32 len;
+
+        if (bpf_core_field_exists(kn->__parent))
+            parent = BPF_CORE_READ(kn, __parent);
+        else
+            parent = NULL;
+        if (!parent)
+            break; /* the root's name is "/" or empty: not part of the path */
+        name = BPF_CORE_READ(kn, name);
+        n = bpf_probe_read_kernel_str(s->name, PG_MAX_SHORT, name);
+        if (n <= 1)
+            break;
+        len = n - 1;
+        if (len >= pos - 1 || len >= PG_MAX_SHORT) {
+            *flags |= PG_F_PATH_TRUNCATED;
+            break;
+        }
+        pos -= len;
+        if (pos > PG_MAX_PATH)
+            break;
+        bpf_probe_read_kernel(&s->path[pos], len, s->name);
+        pos -= 1;
+        if (pos > PG_MAX_PATH)
+            break;
+        s->path[pos] = '/';
+        kn = parent;
+    }
+    if (pos >= PG_MAX_PATH) {
+        pos = PG_MAX_PATH - 1;
+        s->path[pos] = '/';
+    }
+    return pos;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(pg_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+    struct task_struct *t = bpf_get_current_task_btf();
+    struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(t);
+    __u32 tgid = bpf_get_current_pid_tgid() >> 32;
+    __u32 nr = PG_SYSCALL_NR(regs);
+    __u16 sc = PG_SC_EXECVE;
+    struct pg_scratch *s;
+    struct pg_exec *e;
+    __u32 off = sizeof(struct pg_exec);
+    __u32 flags = 0;
+    unsigned long arg_start, arg_end, len;
+
+    if (tgid == pg_self_tgid || (pg_only_tgid && tgid != pg_only_tgid))
+        return 0;
+    if (nr < PG_NR_SYSCALLS && pg_syscall_kind[nr] == PG_SC_EXECVEAT)
+        sc = PG_SC_EXECVEAT;
+    s = scratch();
+    if (!s)
+        return 0;
+    e = (void *)s->rec;
+    fill_header(&e->h, t, PG_KIND_EXEC, sc);
+    fill_exec_task(e, t);
+    e->res = 0;
+    e->argc = BPF_CORE_READ(bprm, argc);
+    e->dirfd = AT_FDCWD;
+    e->at_flags = 0;
+    if (sc == PG_SC_EXECVEAT) {
+        e->dirfd = (int)PT_REGS_PARM1_CORE_SYSCALL(regs);
+        e->at_flags = PT_REGS_PARM5_CORE_SYSCALL(regs);
+    }
+
+    /* argv first: it is what rules look at most. */
+    arg_start = BPF_CORE_READ(t, mm, arg_start);
+    arg_end = BPF_CORE_READ(t, mm, arg_end);
+    len = arg_end - arg_start;
+    if (len > PG_MAX_ARGS) {
+        len = PG_MAX_ARGS;
+        flags |= PG_F_ARGS_TRUNCATED;
+    }
+    e->args.off = off;
+    e->args.len = 0;
+    if (len > 0 && len <= PG_MAX_ARGS && off <= PG_MAX_RECORD - PG_MAX_ARGS) {
+        if (bpf_probe_read_user(&s->rec[off], len, (void *)arg_start) == 0) {
+            e->args.len = len;
+            off += len;
+        } else {
+            flags |= PG_F_STRING_FAULT;
+        }
+    }
+    put_file_path(s, &off, &e->exe, BPF_CORE_READ(bprm, file), &flags);
+    {
+        /* bprm->filename is the kernel's copy of the path as passed. */
+        __u32 o = off;
+        long n;
+        e->filename.off = o;
+        e->filename.len = 0;
+        if (o <= PG_MAX_RECORD - PG_MAX_PATH) {
+            n = bpf_probe_read_kernel_str(&s->rec[o], PG_MAX_PATH, BPF_CORE_READ(bprm, filename));
+            if (n > 0) {
+                e->filename.len = n - 1;
+                off = o + n;
+            }
+        }
+    }
+    put_cwd(s, &off, &e->cwd, t, &flags);
+    put_built_path(s, &off, &e->cgroup, build_cgroup_path(s, t, &flags), &flags);
+    e->h.flags = flags;
+    emit(s, off);
+    return 0;
+}
+
+/* Copies argv[i] strings back to back; one bpf_loop step per argument. */
+struct argv_walk {
+    struct pg_scratch *s;
+    const char *const *argv;
+    __u32 start;
+    __u32 off;
+    __u32 argc;
+    __u32 flags;
+    __u32 more; /* set while arguments remain unread */
+};
+
+static long argv_step(__u32 i, struct argv_walk *w)
+{
+    const char *arg = NULL;
+    __u32 off = w->off;
+    __u32 used = off - w->start;
+    __u32 room;
+    long n;
+
+    w->more = 0;
+    if (bpf_probe_read_user(&arg, sizeof(arg), &w->argv[i]) || !arg)
+        return 1;
+    w->more = 1;
+    if (used >= PG_MAX_ARGS || off > PG_MAX_RECORD - PG_MAX_ARGS)
+        return 1;
+    room = PG_MAX_ARGS - used;
+    if (room > PG_MAX_ARGS)
+        return 1;
+    n = bpf_probe_read_user_str(&w->s->rec[off & (PG_MAX_RECORD - 1)], room, arg);
+    if (n <= 0) {
+        w->flags |= PG_F_STRING_FAULT;
+        w->more = 0;
+        return 1;
+    }
+    w->off = off + n;
+    w->argc++;
+    w->more = 0;
+    return 0;
+}
+
+/* A failed execve/execveat: the old image is still there, so read what was asked for. */
+static __always_inline int on_exec_failed(struct pt_regs *regs, long ret, __u16 sc)
+{
+    struct task_struct *t = bpf_get_current_task_btf();
+    struct pg_scratch *s = scratch();
+    struct pg_exec *e;
+    __u32 off = sizeof(struct pg_exec);
+    __u32 flags = 0;
+    const char *filename;
+    const char *const *argv;
+    __u32 args_start;
+
+    if (!s)
+        return 0;
+    e = (void *)s->rec;
+    fill_header(&e->h, t, PG_KIND_EXEC, sc);
+    fill_exec_task(e, t);
+    e->res = ret;
+    e->dirfd = AT_FDCWD;
+    e->at_flags = 0;
+    if (sc == PG_SC_EXECVEAT) {
+        e->dirfd = (int)PT_REGS_PARM1_CORE_SYSCALL(regs);
+        filename = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+        argv = (const char *const *)PT_REGS_PARM3_CORE_SYSCALL(regs);
+        e->at_flags = PT_REGS_PARM5_CORE_SYSCALL(regs);
+    } else {
+        filename = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
+        argv = (const char *const *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+    }
+
+    {
+        struct argv_walk w = { .s = s, .argv = argv, .start = off, .off = off };
+        if (argv)
+            bpf_loop(PG_MAX_ARGC, argv_step, &w, 0);
+        if (w.more)
+            w.flags |= PG_F_ARGS_TRUNCATED;
+        flags |= w.flags;
+        e->argc = w.argc;
+        args_start = w.start;
+        off = w.off;
+    }
+    e->args.off = args_start;
+    e->args.len = off - args_start;
+
+    e->exe.off = off;
+    e->exe.len = 0;
+    put_user_str(s, &off, &e->filename, filename, &flags);
+    put_cwd(s, &off, &e->cwd, t, &flags);
+    put_built_path(s, &off, &e->cgroup, build_cgroup_path(s, t, &flags), &flags);
+    e->h.flags = flags;
+    emit(s, off);
+    return 0;
+}
+
+/* ---- mounts ---- */
+
+static __always_inline int on_mount(struct pt_regs *regs, long ret, __u16 sc)
+{
+    struct task_struct *t = bpf_get_current_task_btf();
+    struct pg_scratch *s = scratch();
+    struct pg_mount *e;
+    const char *source = NULL, *target = NULL, *fstype = NULL;
+    __u32 off = sizeof(struct pg_mount);
+    __u32 flags = 0;
+
+    if (!s)
+        return 0;
+    e = (void *)s->rec;
+    fill_header(&e->h, t, PG_KIND_MOUNT, sc);
+    e->res = ret;
+    e->flags = 0;
+    e->from_dirfd = AT_FDCWD;
+    e->to_dirfd = AT_FDCWD;
+    switch (sc) {
+    case PG_SC_MOUNT:
+        source = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
+        target = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+        fstype = (const char *)PT_REGS_PARM3_CORE_SYSCALL(regs);
+        e->flags = PT_REGS_PARM4_CORE_SYSCALL(regs);
+        break;
+    case PG_SC_UMOUNT2:
+        target = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
+        e->flags = (__u32)PT_REGS_PARM2_CORE_SYSCALL(regs);
+        break;
+    case PG_SC_FSOPEN:
+        fstype = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
+        e->flags = (__u32)PT_REGS_PARM2_CORE_SYSCALL(regs);
+        break;
+    case PG_SC_FSMOUNT:
+        e->from_dirfd = (int)PT_REGS_PARM1_CORE_SYSCALL(regs);
+        e->flags = ((__u64)(__u32)PT_REGS_PARM3_CORE_SYSCALL(regs) << 32) | (__u32)PT_REGS_PARM2_CORE_SYSCALL(regs);
+        break;
+    case PG_SC_MOVE_MOUNT:
+        e->from_dirfd = (int)PT_REGS_PARM1_CORE_SYSCALL(regs);
+        source = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+        e->to_dirfd = (int)PT_REGS_PARM3_CORE_SYSCALL(regs);
+        target = (const char *)PT_REGS_PARM4_CORE_SYSCALL(regs);
+        e->flags = (__u32)PT_REGS_PARM5_CORE_SYSCALL(regs);
+        break;
+    case PG_SC_OPEN_TREE:
+    default:
+        e->from_dirfd = (int)PT_REGS_PARM1_CORE_SYSCALL(regs);
+        source = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+        e->flags = (__u32)PT_REGS_PARM3_CORE_SYSCALL(regs);
+        break;
+    }
+    put_user_str(s, &off, &e->source, source, &flags);
+    put_user_str(s, &off, &e->target, target, &flags);
+    put_user_short(s, &off, &e->fstype, fstype, &flags);
+    /* Relative targets resolve against the cwd, or the to-directory for move_mount. */
+    put_base(s, &off, &e->base, t, e->to_dirfd, &flags);
+    e->h.flags = flags;
+    emit(s, off);
+    return 0;
+}
+
+/* ---- chdir ---- */
+
+static __always_inline int on_chdir(struct pt_regs *regs, long ret, __u16 sc)
+{
+    struct task_struct *t = bpf_get_current_task_btf();
+    struct pg_scratch *s = scratch();
+    struct pg_chdir *e;
+    __u32 off = sizeof(struct pg_chdir);
+    __u32 flags = 0;
+
+    if (!s)
+        return 0;
+    e = (void *)s->rec;
+    fill_header(&e->h, t, PG_KIND_CHDIR, sc);
+    e->res = ret;
+    e->cwd.off = off;
+    e->cwd.len = 0;
+    if (ret == 0)
+        put_cwd(s, &off, &e->cwd, t, &flags);
+    e->raw.off = off;
+    e->raw.len = 0;
+    if (sc == PG_SC_CHDIR)
+        put_user_str(s, &off, &e->raw, (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs), &flags);
+    e->h.flags = flags;
+    emit(s, off);
+    return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(pg_sys_exit, struct pt_regs *regs, long ret)
+{
+    __u32 nr = PG_SYSCALL_NR(regs);
+    __u32 tgid;
+    __u16 sc;
+
+    if (nr >= PG_NR_SYSCALLS)
+        return 0;
+    sc = pg_syscall_kind[nr];
+    if (!sc)
+        return 0;
+    tgid = bpf_get_current_pid_tgid() >> 32;
+    if (tgid == pg_self_tgid || (pg_only_tgid && tgid != pg_only_tgid))
+        return 0;
+    switch (sc) {
+    case PG_SC_OPEN:
+    case PG_SC_OPENAT:
+    case PG_SC_OPENAT2:
+    case PG_SC_CREAT:
+        return on_open(regs, ret, sc);
+    case PG_SC_EXECVE:
+    case PG_SC_EXECVEAT:
+        /* Success is reported by sched_process_exec, with the new image's view. */
+        return ret < 0 && pg_failed_execs ? on_exec_failed(regs, ret, sc) : 0;
+    case PG_SC_MOUNT:
+    case PG_SC_UMOUNT2:
+    case PG_SC_FSOPEN:
+    case PG_SC_FSMOUNT:
+    case PG_SC_MOVE_MOUNT:
+    case PG_SC_OPEN_TREE:
+        return on_mount(regs, ret, sc);
+    case PG_SC_CHDIR:
+    case PG_SC_FCHDIR:
+        return on_chdir(regs, ret, sc);
+    default:
+        return 0;
+    }
+}
+
+/* ---- process lifecycle ---- */
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(pg_fork, struct task_struct *parent, struct task_struct *child)
+{
+    struct task_struct *t = bpf_get_current_task_btf();
+    __u32 child_tgid = BPF_CORE_READ(child, tgid);
+    __u32 parent_tgid = BPF_CORE_READ(parent, tgid);
+    struct pt_regs *regs;
+    struct pg_scratch *s;
+    struct pg_fork *e;
+    __u32 nr;
+    __u16 sc = PG_SC_NONE;
+
+    /* Threads share their process's entry in the tree: nothing to report. */
+    if (child_tgid == parent_tgid)
+        return 0;
+    if (parent_tgid == pg_self_tgid || (pg_only_tgid && parent_tgid != pg_only_tgid))
+        return 0;
+    regs = (struct pt_regs *)bpf_task_pt_regs(t);
+    nr = PG_SYSCALL_NR(regs);
+    if (nr < PG_NR_SYSCALLS)
+        sc = pg_syscall_kind[nr];
+    if (sc < PG_SC_CLONE || sc > PG_SC_VFORK)
+        sc = PG_SC_NONE;
+    s = scratch();
+    if (!s)
+        return 0;
+    e = (void *)s->rec;
+    fill_header(&e->h, t, PG_KIND_FORK, sc);
+    e->child_tgid = child_tgid;
+    e->child_tid = BPF_CORE_READ(child, pid);
+    e->clone_flags = 0;
+    e->child_start_boot_ns = BPF_CORE_READ(child, start_boottime);
+    emit(s, sizeof(struct pg_fork));
+    return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(pg_exit, struct task_struct *p)
+{
+    struct task_struct *t = bpf_get_current_task_btf();
+    __u32 tgid = bpf_get_current_pid_tgid() >> 32;
+    struct pg_scratch *s;
+    struct pg_exit *e;
+
+    /* signal->live drops to 0 before this tracepoint fires for the last thread. */
+    if (BPF_CORE_READ(t, signal, live.counter) != 0)
+        return 0;
+    if (tgid == pg_self_tgid || (pg_only_tgid && tgid != pg_only_tgid))
+        return 0;
+    s = scratch();
+    if (!s)
+        return 0;
+    e = (void *)s->rec;
+    fill_header(&e->h, t, PG_KIND_EXIT, PG_SC_NONE);
+    e->h.flags = PG_F_GROUP_DEAD;
+    e->exit_code = BPF_CORE_READ(t, exit_code);
+    e->_pad = 0;
+    emit(s, sizeof(struct pg_exit));
+    return 0;
+}
