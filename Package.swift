@@ -13,6 +13,7 @@ import PackageDescription
 //   PeregrineService  the agent's self-monitoring HTTP port (health, Prometheus metrics).
 //   PeregrineContainers container and pod metadata from the CRI runtime (gRPC over its unix
 //                     socket; code generated from proto/cri by scripts/gen-cri), off the hot path.
+//   PeregrineOutputs  where alerts go after the matcher: bounded queues, file and webhook outputs.
 //   peregrine         thin CLI over the libraries.
 let package = Package(
     name: "Peregrine",
@@ -29,6 +30,9 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.100.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
     ],
     targets: [
         .target(name: "PeregrineWire"),
@@ -62,13 +66,23 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        .target(
+            name: "PeregrineOutputs",
+            dependencies: [
+                "PeregrineRules",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         .target(name: "PeregrineProbe", dependencies: ["CPeregrineProbe", "PeregrineWire", "PeregrineEvents"]),
         .target(name: "PeregrineRuleTest", dependencies: ["PeregrineEngine", "PeregrineEvents", "PeregrineRules", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "peregrine",
             dependencies: [
                 "PeregrineEvents", "PeregrineProbe", "PeregrineRules", "PeregrineCapture", "PeregrineEngine",
-                "PeregrineService", "PeregrineRuleTest", "PeregrineContainers",
+                "PeregrineService", "PeregrineRuleTest", "PeregrineContainers", "PeregrineOutputs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -93,6 +107,10 @@ let package = Package(
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             ]
+        ),
+        .testTarget(
+            name: "PeregrineOutputsTests",
+            dependencies: ["PeregrineOutputs", "PeregrineRules", .product(name: "Hummingbird", package: "hummingbird")]
         ),
         .testTarget(name: "PeregrineRuleTestTests", dependencies: ["PeregrineRuleTest", "PeregrineRules", "PeregrineEvents"]),
     ]

@@ -59,9 +59,9 @@ public final class ContainerTracker {
     private var handles: [String: ContainerHandle] = [:]
     private var held: [String: [HeldEvent]] = [:]
     private var heldTotal = 0
-    private let holdAllTypes: Bool
-    private let holdTypes: Set<String>
-    private let rulesNeedingMetadata: Set<String>
+    private var holdAllTypes: Bool
+    private var holdTypes: Set<String>
+    private var rulesNeedingMetadata: Set<String>
     private var lastSweepNs: UInt64 = 0
 
     /// - Parameters:
@@ -73,6 +73,14 @@ public final class ContainerTracker {
         self.options = options
         self.inbox = inbox
         self.request = request
+        holdAllTypes = holdTypes.all
+        self.holdTypes = holdTypes.types
+        self.rulesNeedingMetadata = rulesNeedingMetadata
+    }
+
+    /// New rules (a reload): which events wait and which alerts get the marker from now on.
+    /// Events already held are released as before.
+    public func reconfigure(holdTypes: (all: Bool, types: Set<String>), rulesNeedingMetadata: Set<String>) {
         holdAllTypes = holdTypes.all
         self.holdTypes = holdTypes.types
         self.rulesNeedingMetadata = rulesNeedingMetadata

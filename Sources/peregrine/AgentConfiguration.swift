@@ -1,4 +1,5 @@
 import PeregrineEngine
+import PeregrineOutputs
 import Yams
 
 /// `peregrine run`'s configuration: one YAML file (`-c`, default
@@ -18,17 +19,36 @@ struct AgentConfiguration: Equatable {
     var ringBufferBytes: UInt32 = 16 << 20
     /// The self-monitoring port (/healthz, /metrics, /versions); 0 turns it off.
     var listenPort = 8765
+    /// Alerts on stdout (`stdout_output.enabled`).
+    var stdoutOutput = true
+    /// File and webhook outputs and their queue bound (Falco's keys).
+    var outputs = OutputSettings()
+    /// What to do when events are lost (Falco's `syscall_event_drops`).
+    var eventDrops = EventDropSettings()
 
     struct Problem: Error, CustomStringConvertible {
         let source: String
         let key: String
         let reason: String
-        var description: String { "\(source): \(key): \(reason)" }
+        var description: String { (source.isEmpty ? "" : "\(source): ") + "\(key): \(reason)" }
     }
 
     static let defaultPath = "/etc/peregrine/peregrine.yaml"
-    static let keys = ["json_output", "rule_matching", "rules_files", "cri.sockets", "ring_buffer_bytes", "webserver.listen_port",
-                       "container_metadata.enabled", "container_metadata.timeout_ms"]
+    static let keys = [
+        "json_output", "rule_matching", "rules_files", "cri.sockets", "ring_buffer_bytes", "webserver.listen_port",
+        "container_metadata.enabled", "container_metadata.timeout_ms",
+        "stdout_output.enabled",
+        "file_output.enabled", "file_output.filename", "file_output.keep_alive",
+        "http_output.enabled", "http_output.url", "http_output.user_agent", "http_output.ca_cert",
+        "http_output.ca_bundle", "http_output.ca_path", "http_output.insecure", "http_output.mtls",
+        "http_output.client_cert", "http_output.client_key", "http_output.keep_alive",
+        "http_output.max_retries", "http_output.timeout_ms",
+        "outputs_queue.capacity", "outputs_queue.max_backoff_ms",
+        "syscall_event_drops.actions", "syscall_event_drops.rate", "syscall_event_drops.max_burst",
+        "syscall_event_drops.threshold",
+    ]
+    /// Keys whose -o value may list several items, comma-separated.
+    static let listKeys: Set<String> = ["rules_files", "cri.sockets", "syscall_event_drops.actions"]
 
     /// Applies a YAML document (a mapping; nested mappings spell dotted keys).
     mutating func apply(yaml text: String, source: String) throws {
@@ -70,10 +90,31 @@ struct AgentConfiguration: Equatable {
     mutating func apply(override item: String) throws {
         let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
         guard parts.count == 2 else { throw Problem(source: "-o", key: item, reason: "expected key=value") }
-        let value: Node = parts[1].contains(",") && (parts[0] == "rules_files" || parts[0] == "cri.sockets")
+        let value: Node = parts[1].contains(",") && Self.listKeys.contains(parts[0])
             ? .sequence(Node.Sequence(parts[1].split(separator: ",").map { Node(String($0)) }))
             : Node(parts[1])
         try set(parts[0], node: value, source: "-o")
+    }
+
+    /// Whether `key` (one that cannot change while running) differs between two configurations.
+    func differs(from other: AgentConfiguration, in key: String) -> Bool {
+        switch key {
+        case "ring_buffer_bytes": ringBufferBytes != other.ringBufferBytes
+        case "webserver.listen_port": listenPort != other.listenPort
+        case "cri.sockets": criSockets != other.criSockets
+        case "container_metadata.enabled": containerMetadata != other.containerMetadata
+        case "container_metadata.timeout_ms": containerMetadataTimeoutMs != other.containerMetadataTimeoutMs
+        default: false
+        }
+    }
+
+    /// Checks between keys (a URL for an enabled webhook, ...), once everything is applied.
+    func validate() throws {
+        if let first = crossKeyProblems(source: "").first { throw first }
+    }
+
+    private func crossKeyProblems(source: String) -> [Problem] {
+        outputs.problems().map { Problem(source: source, key: $0.key, reason: $0.reason) }
     }
 
     private mutating func set(_ key: String, node: Node, source: String) throws {
@@ -86,10 +127,58 @@ struct AgentConfiguration: Equatable {
                 return s
             }
         }
+        func bool() throws -> Bool {
+            guard let b = node.bool ?? node.string.flatMap(Bool.init) else { throw fail("expected true or false, got \(node.string ?? "a non-scalar")") }
+            return b
+        }
+        func int(_ range: ClosedRange<Int>) throws -> Int {
+            guard let n = node.int ?? node.string.flatMap({ Int($0) }), range.contains(n) else {
+                throw fail("expected a whole number from \(range.lowerBound) to \(range.upperBound), got \(node.string ?? "a non-scalar")")
+            }
+            return n
+        }
+        func double(_ range: ClosedRange<Double>) throws -> Double {
+            guard let x = node.float ?? node.string.flatMap({ Double($0) }), range.contains(x) else {
+                throw fail("expected a number from \(range.lowerBound) to \(range.upperBound), got \(node.string ?? "a non-scalar")")
+            }
+            return x
+        }
+        func string() throws -> String {
+            guard let s = node.string else { throw fail("expected a string") }
+            return s
+        }
         switch key {
         case "json_output":
-            guard let b = node.bool ?? node.string.flatMap(Bool.init) else { throw fail("expected true or false, got \(node.string ?? "a non-scalar")") }
-            jsonOutput = b
+            jsonOutput = try bool()
+        case "stdout_output.enabled": stdoutOutput = try bool()
+        case "file_output.enabled": outputs.file.enabled = try bool()
+        case "file_output.filename": outputs.file.filename = try string()
+        case "file_output.keep_alive": outputs.file.keepAlive = try bool()
+        case "http_output.enabled": outputs.http.enabled = try bool()
+        case "http_output.url": outputs.http.url = try string()
+        case "http_output.user_agent": outputs.http.userAgent = try string()
+        case "http_output.ca_cert": outputs.http.caCert = try string()
+        case "http_output.ca_bundle": outputs.http.caBundle = try string()
+        case "http_output.ca_path": outputs.http.caPath = try string()
+        case "http_output.insecure": outputs.http.insecure = try bool()
+        case "http_output.mtls": outputs.http.mtls = try bool()
+        case "http_output.client_cert": outputs.http.clientCert = try string()
+        case "http_output.client_key": outputs.http.clientKey = try string()
+        case "http_output.keep_alive": outputs.http.keepAlive = try bool()
+        case "http_output.max_retries": outputs.http.maxRetries = try int(0...1000)
+        case "http_output.timeout_ms": outputs.http.timeoutMs = try int(10...600_000)
+        case "outputs_queue.capacity": outputs.queueCapacity = try int(1...10_000_000)
+        case "outputs_queue.max_backoff_ms": outputs.maxBackoffMs = try int(100...600_000)
+        case "syscall_event_drops.actions":
+            var actions: Set<EventDropSettings.Action> = []
+            for item in try strings() {
+                guard let a = EventDropSettings.Action(rawValue: item) else { throw fail("expected ignore, log or alert, got \(item)") }
+                if a != .ignore { actions.insert(a) }
+            }
+            eventDrops.actions = actions
+        case "syscall_event_drops.rate": eventDrops.rate = try double(0.000001...1_000_000)
+        case "syscall_event_drops.max_burst": eventDrops.maxBurst = try int(1...1_000_000)
+        case "syscall_event_drops.threshold": eventDrops.threshold = try double(0...1)
         case "rule_matching":
             guard let s = node.string, let m = Engine.Matching(rawValue: s) else { throw fail("expected all or first, got \(node.string ?? "a non-scalar")") }
             ruleMatching = m

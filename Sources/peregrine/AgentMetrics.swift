@@ -33,6 +33,12 @@ final class AgentMetrics {
         cpuSeconds = r.makeGauge(name: "peregrine_cpu_seconds", help: "CPU time used by the agent (user + system)")
     }
 
+    /// Rules were reloaded: the new engine counts from zero (publish the old one first).
+    func engineReplaced() {
+        published = [:]
+        publishedMatches = []
+    }
+
     func publish(probe: Probe, pipeline: AlertPipeline, force: Bool = false) {
         let now = Deadline.nowNs()
         guard force || now - lastPublish >= 1_000_000_000 else { return }

@@ -4,16 +4,23 @@ import Glibc
 import PeregrineContainers
 import PeregrineEngine
 import PeregrineEvents
+import PeregrineOutputs
 import PeregrineProbe
 import PeregrineRules
 
-/// Decode → process table → engine → alert lines: shared by `run` (live) and `replay`.
+/// Decode → process table → engine → alerts to stdout and the outputs: shared by `run`
+/// (live) and `replay`.
 struct AlertPipeline {
     var decoder = RecordDecoder()
     var table = ProcessTable()
-    let engine: Engine
-    let json: Bool
+    /// Replaced between records when rules are reloaded (SIGHUP).
+    var engine: Engine
+    var json: Bool
     var out = OutputStream(fd: 1)
+    /// `stdout_output.enabled`
+    var stdoutEnabled = true
+    /// File and webhook outputs: alerts are queued there, never waited on.
+    var outputs: OutputHub?
     private(set) var events: UInt64 = 0
     /// Container metadata (live runs): see `ContainerTracker` for what waits and why.
     var containers: ContainerTracker?
@@ -48,14 +55,21 @@ struct AlertPipeline {
     }
 
     private mutating func match(_ event: EventView, number: UInt64, processes: ProcessTable) {
-        let asJSON = json
+        let asJSON = json, toStdout = stdoutEnabled, hub = outputs
         let containers = containers
         let handle = containers == nil ? nil : processes.entry(event.pid)?.container
         engine.process(event, number: number, processes: processes) { alert in
             var alert = alert
             containers?.markAlert(&alert, container: handle)
-            out.write(asJSON ? alert.jsonLine + "\n" : alert.textLine + "\n")
+            if toStdout { out.write(asJSON ? alert.jsonLine + "\n" : alert.textLine + "\n") }
+            hub?.publish(alert)
         }
+    }
+
+    /// An alert that no rule raised (the internal event-drop alert) goes to every output.
+    mutating func emit(_ alert: Alert) {
+        if stdoutEnabled { out.write(json ? alert.jsonLine + "\n" : alert.textLine + "\n") }
+        outputs?.publish(alert)
     }
 
     /// Releases held events whose metadata arrived or whose wait is over; on every tick.

@@ -1,7 +1,12 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
+import Foundation
 import PeregrineContainers
 import PeregrineEngine
 import PeregrineEvents
+import PeregrineOutputs
 import PeregrineProbe
 import PeregrineRules
 import PeregrineService
@@ -10,7 +15,7 @@ struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "The live agent: kernel probe → process state → rules → alerts on stdout.",
-        discussion: "Needs root, or CAP_BPF and CAP_PERFMON (exit 3 otherwise). The probe reports only the syscalls the loaded rules need."
+        discussion: "Needs root, or CAP_BPF and CAP_PERFMON (exit 3 otherwise). The probe reports only the syscalls the loaded rules need. SIGHUP reloads configuration and rules (a broken rule file keeps the old ones); SIGUSR1 reopens output files; SIGTERM stops within 5 s."
     )
 
     @Option(name: .short, help: "Rule file or folder (repeatable); `default` names the built-in rules.")
@@ -19,7 +24,7 @@ struct RunCommand: ParsableCommand {
     @Option(name: .short, help: "Configuration file (default /etc/peregrine/peregrine.yaml, if it exists).")
     var c: String?
 
-    @Option(name: .short, help: "Override a configuration key: key=value (json_output, rule_matching, rules_files, cri.sockets, ring_buffer_bytes, webserver.listen_port).")
+    @Option(name: .short, help: "Override a configuration key: key=value (json_output, rule_matching, rules_files, cri.sockets, ring_buffer_bytes, webserver.listen_port, stdout_output.*, file_output.*, http_output.*, outputs_queue.*, syscall_event_drops.*).")
     var o: [String] = []
 
     @Flag(help: "Alerts as JSON lines (same as -o json_output=true).")
@@ -30,27 +35,40 @@ struct RunCommand: ParsableCommand {
 
     /// File, then -o overrides, then flags; any problem stops the agent before it starts.
     func configuration() throws -> AgentConfiguration {
-        var config = AgentConfiguration()
         do {
-            let path = c ?? AgentConfiguration.defaultPath
-            if let text = ProcScanner.readText(path) {
-                try config.apply(yaml: text, source: path)
-            } else if c != nil {
-                throw AgentConfiguration.Problem(source: path, key: "(file)", reason: "cannot be read")
-            }
-            for item in o { try config.apply(override: item) }
+            return try readConfiguration()
         } catch {
             printError("configuration: \(error)")
             throw ExitCodeError.badInput
         }
+    }
+
+    /// The same, throwing the problem (SIGHUP reports it and keeps running).
+    func readConfiguration() throws -> AgentConfiguration {
+        var config = AgentConfiguration()
+        let path = c ?? AgentConfiguration.defaultPath
+        if let text = ProcScanner.readText(path) {
+            try config.apply(yaml: text, source: path)
+        } else if c != nil {
+            throw AgentConfiguration.Problem(source: path, key: "(file)", reason: "cannot be read")
+        }
+        for item in o { try config.apply(override: item) }
         if json { config.jsonOutput = true }
         if !r.isEmpty { config.rulesFiles = r }
+        try config.validate()
         return config
     }
 
     func run() throws {
         let config = try configuration()
-        StopSignal.install()
+        StopSignal.install(reloadAndReopen: true)
+        let outputs: OutputHub
+        do {
+            outputs = try OutputHub(settings: config.outputs, json: config.jsonOutput, log: { printError($0) })
+        } catch {
+            printError("configuration: \(error)")
+            throw ExitCodeError.badInput
+        }
         // The port comes up first and says "starting" until the probe is attached.
         let server = config.listenPort > 0
             ? MonitoringServer(port: config.listenPort, versions: [("peregrine", "0.1.0"), ("wire", String(WireLayout.version))])
@@ -68,14 +86,54 @@ struct RunCommand: ParsableCommand {
         options.ringBufferBytes = config.ringBufferBytes
         let probe = try openProbe(options)
         var pipeline = AlertPipeline(engine: engine, json: config.jsonOutput)
+        pipeline.stdoutEnabled = config.stdoutOutput
+        pipeline.outputs = outputs.isEmpty ? nil : outputs
         let lookups = config.containerMetadata ? Self.startContainerMetadata(config, engine: engine, pipeline: &pipeline) : nil
         pipeline.seed(ProcScanner.scan())
         let metrics = server.map { AgentMetrics(server: $0) }
+        let outputMetrics = server.map { OutputMetrics(server: $0) }
         server?.markReady()
+
+        var running = config
+        var hub = outputs
+        var drops = EventDropMonitor(settings: config.eventDrops)
+        var dropAlerts: UInt64 = 0
+        /// Alerts raised by engines that reloads replaced.
+        var retiredAlerts: UInt64 = 0
+        var lastDropCheck = Deadline.nowNs()
+        let reloader = RuleReloader()
+        let command = self
         let stats = LiveLoop(probe: probe, deadline: Deadline(seconds: duration)).run(
             onRecord: { pipeline.handle(record: $0, number: nil) },
             onTick: {
                 pipeline.tick()
+                if StopSignal.takeReopen() { hub.reopen() }
+                if StopSignal.takeReload() {
+                    let current = running, context = pipeline.engine.context
+                    reloader.start { try command.reloaded(from: current, context: context) }
+                }
+                if let next = reloader.take() {
+                    metrics?.publish(probe: probe, pipeline: pipeline, force: true)
+                    retiredAlerts += pipeline.engine.alertsRaised
+                    Self.apply(next, probe: probe, pipeline: &pipeline, hub: &hub)
+                    metrics?.engineReplaced()
+                    drops.reconfigure(next.config.eventDrops)
+                    running = next.config
+                }
+                let now = Deadline.nowNs()
+                if now - lastDropCheck >= 1_000_000_000 {
+                    lastDropCheck = now
+                    let s = probe.stats()
+                    if let report = drops.check(nowNs: now, attempted: s.attempted, kernelLost: s.lost,
+                                                userDropped: pipeline.decoder.totalRejected) {
+                        if report.log { printError(report.message) }
+                        if report.alert {
+                            dropAlerts += 1
+                            pipeline.emit(EventDropMonitor.alert(report, timeNs: Self.epochNs(), hostname: pipeline.engine.context.hostname))
+                        }
+                    }
+                    outputMetrics?.publish(outputs: hub.counters, reloads: reloader.snapshot, dropAlerts: dropAlerts)
+                }
                 metrics?.publish(probe: probe, pipeline: pipeline)
                 return pipeline.flush()
             }
@@ -83,10 +141,68 @@ struct RunCommand: ParsableCommand {
         pipeline.tick()
         metrics?.publish(probe: probe, pipeline: pipeline, force: true)
         _ = pipeline.flush()
+        // SIGTERM must be done within 5 s: outputs get at most 3 s to deliver what is queued.
+        for (name, left) in hub.shutdown(timeoutNs: 3_000_000_000) where left > 0 {
+            printError("output \(name): \(left) queued alerts not delivered at shutdown")
+        }
+        outputMetrics?.publish(outputs: hub.counters, reloads: reloader.snapshot, dropAlerts: dropAlerts)
         lookups?.stop()
-        printError("\(pipeline.events) events, \(engine.alertsRaised) alerts; kernel lost \(stats.lost); malformed records \(pipeline.decoder.totalRejected)")
+        printError("\(pipeline.events) events, \(retiredAlerts + pipeline.engine.alertsRaised) alerts; kernel lost \(stats.lost); malformed records \(pipeline.decoder.totalRejected)")
         if let c = pipeline.containers { printError(Self.containerSummary(c)) }
         probe.close()
+    }
+
+    /// Reload thread: configuration and rules read and compiled anew; outputs rebuilt only
+    /// when their settings changed. Throws (keeping everything running) on any problem.
+    func reloaded(from current: AgentConfiguration, context: EngineContext) throws -> RuleReloader.Result {
+        let config = try readConfiguration()
+        for key in ["ring_buffer_bytes", "webserver.listen_port", "cri.sockets", "container_metadata.enabled",
+                    "container_metadata.timeout_ms"] where config.differs(from: current, in: key) {
+            printError("reload: \(key) changes only at restart")
+        }
+        let result: RuleLoader.Result
+        do {
+            result = try RulePaths.load(config.rulesFiles)
+        } catch {
+            throw ReloadError(description: "\(error)")
+        }
+        if result.hasErrors {
+            throw ReloadError(description: "rule errors:\n" + result.errors.map { "  \($0)" }.joined(separator: "\n"))
+        }
+        let engine = Engine(rules: result.ruleSet, context: context, matching: config.ruleMatching)
+        var outputs: OutputHub? = nil
+        if config.outputs != current.outputs || config.jsonOutput != current.jsonOutput {
+            outputs = try OutputHub(settings: config.outputs, json: config.jsonOutput, log: { printError($0) })
+        }
+        return RuleReloader.Result(config: config, engine: engine, outputs: outputs)
+    }
+
+    /// Consumer thread, between two records: widen the probe's syscalls first, then swap.
+    static func apply(_ next: RuleReloader.Result, probe: Probe, pipeline: inout AlertPipeline, hub: inout OutputHub) {
+        do {
+            try probe.select(syscalls(for: next.engine.neededEventTypes))
+        } catch {
+            printError("reload: the probe's syscall selection was not changed: \(error)")
+        }
+        pipeline.engine = next.engine
+        pipeline.containers?.reconfigure(holdTypes: next.engine.eventTypesNeedingContainerMetadata,
+                                         rulesNeedingMetadata: rulesNeedingMetadata(next.engine))
+        printError("reload: \(next.engine.rules.rules.count) rules loaded")
+        pipeline.json = next.config.jsonOutput
+        pipeline.stdoutEnabled = next.config.stdoutOutput
+        if let fresh = next.outputs {
+            let old = hub
+            hub = fresh
+            pipeline.outputs = fresh.isEmpty ? nil : fresh
+            let thread = Thread { old.shutdown(timeoutNs: 5_000_000_000) }
+            thread.start()
+        }
+    }
+
+    static func epochNs() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 
     /// Starts CRI lookups on their own task and gives the pipeline its container tracker.
@@ -96,11 +212,16 @@ struct RunCommand: ParsableCommand {
         let service = ContainerLookupService(sockets: sockets)
         var options = ContainerTracker.Options()
         options.timeoutNs = UInt64(config.containerMetadataTimeoutMs) * 1_000_000
-        let needing = Set(engine.rules.rules.filter { $0.isEnabled && Engine.needsContainerMetadata($0) }.map(\.name))
+        let needing = rulesNeedingMetadata(engine)
         pipeline.containers = ContainerTracker(options: options, inbox: service.inbox, holdTypes: engine.eventTypesNeedingContainerMetadata,
                                                rulesNeedingMetadata: needing, request: service.request)
         service.start()
         return service
+    }
+
+    /// Enabled rules whose alerts need container metadata (they get the marker without it).
+    static func rulesNeedingMetadata(_ engine: Engine) -> Set<String> {
+        Set(engine.rules.rules.filter { $0.isEnabled && Engine.needsContainerMetadata($0) }.map(\.name))
     }
 
     static func containerSummary(_ c: ContainerTracker) -> String {

@@ -6,18 +6,30 @@ import Musl
 import Synchronization
 
 /// SIGINT/SIGTERM ask the main loop to stop; the loop then detaches the probe, drains what
-/// is queued and flushes outputs. The handler only sets a flag (async-signal-safe).
+/// is queued and flushes outputs. SIGHUP asks for a reload of configuration and rules,
+/// SIGUSR1 for output files to be reopened (log rotation); `peregrine run` installs those.
+/// The handlers only set flags (async-signal-safe).
 enum StopSignal {
     static let requested = Atomic<Bool>(false)
+    static let reloadRequested = Atomic<Bool>(false)
+    static let reopenRequested = Atomic<Bool>(false)
 
-    static func install() {
+    static func install(reloadAndReopen: Bool = false) {
         signal(SIGPIPE, SIG_IGN)
         for sig in [SIGINT, SIGTERM] {
             signal(sig) { _ in StopSignal.requested.store(true, ordering: .relaxed) }
         }
+        if reloadAndReopen {
+            signal(SIGHUP) { _ in StopSignal.reloadRequested.store(true, ordering: .relaxed) }
+            signal(SIGUSR1) { _ in StopSignal.reopenRequested.store(true, ordering: .relaxed) }
+        }
     }
 
     static var isRequested: Bool { requested.load(ordering: .relaxed) }
+    /// True once per SIGHUP.
+    static func takeReload() -> Bool { reloadRequested.exchange(false, ordering: .relaxed) }
+    /// True once per SIGUSR1.
+    static func takeReopen() -> Bool { reopenRequested.exchange(false, ordering: .relaxed) }
 }
 
 /// Monotonic deadline for `--duration`.
