@@ -287,10 +287,12 @@ extension DefaultRules {
 
 # Images allowed to open GPU devices. Two lists so users can override either: the NVIDIA
 # infrastructure images, and the workload images (`approved_ml_images`, the name common ML rule
-# files already use: a file that defines it replaces this empty default).
+# files already use: a file that defines it replaces this empty default). Docker Hub images are
+# listed twice: containerd and CRI-O report them as `docker.io/...`, Docker as the short name.
 - list: gpu_infrastructure_images
-  items: [nvcr.io/nvidia/k8s-device-plugin, nvidia/k8s-device-plugin,
-          nvcr.io/nvidia/k8s/dcgm-exporter, nvidia/dcgm-exporter, nvcr.io/nvidia/cloud-native/dcgm,
+  items: [nvcr.io/nvidia/k8s-device-plugin, nvidia/k8s-device-plugin, docker.io/nvidia/k8s-device-plugin,
+          nvcr.io/nvidia/k8s/dcgm-exporter, nvidia/dcgm-exporter, docker.io/nvidia/dcgm-exporter,
+          nvcr.io/nvidia/cloud-native/dcgm,
           nvcr.io/nvidia/gpu-operator, nvcr.io/nvidia/k8s/container-toolkit,
           nvcr.io/nvidia/cloud-native/gpu-operator-validator, nvcr.io/nvidia/driver,
           nvcr.io/nvidia/gpu-feature-discovery, nvcr.io/nvidia/cloud-native/k8s-mig-manager]
@@ -305,10 +307,15 @@ extension DefaultRules {
 
 # Well-known ML framework and serving images; with approved_ml_images these are "ML containers".
 - list: ml_workload_images
-  items: [pytorch/pytorch, nvcr.io/nvidia/pytorch, nvcr.io/nvidia/tensorflow, tensorflow/tensorflow,
-          nvcr.io/nvidia/tritonserver, vllm/vllm-openai, ghcr.io/huggingface/text-generation-inference,
-          rayproject/ray, rayproject/ray-ml, pytorch/torchserve, nvcr.io/nvidia/nemo,
-          huggingface/transformers-pytorch-gpu, jupyter/pytorch-notebook, jupyter/tensorflow-notebook]
+  items: [nvcr.io/nvidia/pytorch, nvcr.io/nvidia/tensorflow, nvcr.io/nvidia/tritonserver, nvcr.io/nvidia/nemo,
+          ghcr.io/huggingface/text-generation-inference,
+          pytorch/pytorch, tensorflow/tensorflow, vllm/vllm-openai, rayproject/ray, rayproject/ray-ml,
+          pytorch/torchserve, huggingface/transformers-pytorch-gpu, jupyter/pytorch-notebook,
+          jupyter/tensorflow-notebook,
+          docker.io/pytorch/pytorch, docker.io/tensorflow/tensorflow, docker.io/vllm/vllm-openai,
+          docker.io/rayproject/ray, docker.io/rayproject/ray-ml, docker.io/pytorch/torchserve,
+          docker.io/huggingface/transformers-pytorch-gpu, docker.io/jupyter/pytorch-notebook,
+          docker.io/jupyter/tensorflow-notebook]
 
 - macro: ml_container
   condition: >
