@@ -1,6 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import PeregrineEvents
+import Synchronization
 
 /// The container runtime reached over its CRI socket (gRPC, HTTP/2 over a unix socket):
 /// ListContainers, ContainerStatus and PodSandboxStatus with `verbose`, GetContainerEvents.
@@ -73,7 +77,29 @@ public final class CRISource: ContainerMetadataSource {
         }
     }
 
+    /// Pod answers by sandbox id, for a few seconds: a pod's sandbox and its containers start
+    /// together and are looked up together, and a pod's identity does not change.
+    private let recentPods = Mutex<[String: (status: Runtime_V1_PodSandboxStatus, atNs: UInt64)]>([:])
+    static let podCacheNs: UInt64 = 10_000_000_000
+
     private func podStatus(_ id: String) async throws -> Runtime_V1_PodSandboxStatus? {
+        let now = Self.monotonicNs()
+        if let hit = recentPods.withLock({ $0[id] }), now &- hit.atNs < Self.podCacheNs { return hit.status }
+        guard let status = try await askPodStatus(id) else { return nil }
+        recentPods.withLock { cache in
+            if cache.count >= 1024 { cache = cache.filter { now &- $0.value.atNs < Self.podCacheNs } }
+            cache[id] = (status, now)
+        }
+        return status
+    }
+
+    private static func monotonicNs() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+
+    private func askPodStatus(_ id: String) async throws -> Runtime_V1_PodSandboxStatus? {
         var request = Runtime_V1_PodSandboxStatusRequest()
         request.podSandboxID = id
         request.verbose = true

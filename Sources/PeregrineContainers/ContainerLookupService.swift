@@ -16,8 +16,13 @@ public final class ContainerLookupService: Sendable {
     public typealias SourceFactory = @Sendable (String) throws -> any ContainerMetadataSource
 
     public let inbox: ContainerInbox
-    private let requests: AsyncStream<String>
-    private let requestSink: AsyncStream<String>.Continuation
+    /// A container to look up; `attempt` counts the late retries (0: first sight).
+    struct Request: Sendable {
+        var id: String
+        var attempt = 0
+    }
+    private let requests: AsyncStream<Request>
+    private let requestSink: AsyncStream<Request>.Continuation
     private let sockets: [String]
     private let makeSource: SourceFactory
     private let task = Mutex<Task<Void, Never>?>(nil)
@@ -33,12 +38,12 @@ public final class ContainerLookupService: Sendable {
         self.makeSource = makeSource
         self.initialBackoff = initialBackoff
         self.maxBackoff = maxBackoff
-        (requests, requestSink) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .unbounded)
+        (requests, requestSink) = AsyncStream.makeStream(of: Request.self, bufferingPolicy: .unbounded)
     }
 
     /// Asks for one container's metadata (non-blocking; callable from any thread).
     public func request(_ id: String) {
-        requestSink.yield(id)
+        requestSink.yield(Request(id: id))
     }
 
     public func start() {
@@ -96,25 +101,83 @@ public final class ContainerLookupService: Sendable {
         }
     }
 
-    /// One lookup at a time, in order; fails at once while no runtime is connected.
+    /// Lookups run concurrently, at most `maxConcurrentLookups` at once: a node starting many
+    /// pods at once (a deployment scaling up) asks about a few hundred containers and sandboxes
+    /// within seconds, and one at a time (two calls each) they would queue past the alerts'
+    /// deadline. Requests fail at once while no runtime is connected.
     private func answerRequests() async {
-        for await id in requests {
-            guard let source = current.withLock({ $0 }) else {
-                inbox.post(.failed(id))
-                continue
+        await withTaskGroup(of: Void.self) { group in
+            var requests = self.requests.makeAsyncIterator()
+            // Counts finished-but-not-awaited tasks too, so at most that many results are kept.
+            var inFlight = 0
+            while true {
+                if inFlight == Self.maxConcurrentLookups {
+                    await group.next()
+                    inFlight -= 1
+                    continue
+                }
+                guard let request = await requests.next() else { break }
+                group.addTask { await self.lookUp(request) }
+                inFlight += 1
             }
+        }
+    }
+
+    static let maxConcurrentLookups = 16
+
+    /// A runtime can be asked about a container before it has recorded it: the container's
+    /// first process runs while the runtime is still inside the create or start call. Such a
+    /// lookup is asked again after `notFoundRetryDelays`, which end well within the default
+    /// 500 ms that alerts wait.
+    static let notFoundRetryDelays: [Duration] = [.milliseconds(50), .milliseconds(100), .milliseconds(150)]
+
+    /// After a failed lookup, when to ask again: the events that waited have gone out marked by
+    /// then, but the container's later events get its metadata. The retry waits outside the
+    /// lookup slots, so a failing runtime cannot starve new containers' lookups.
+    static let lateRetryDelays: [Duration] = [.seconds(1), .seconds(3), .seconds(10)]
+
+    private func lookUp(_ request: Request) async {
+        let id = request.id
+        var retries = Self.notFoundRetryDelays[...]
+        while true {
+            guard let source = current.withLock({ $0 }) else { return failed(request) }
             do {
                 if let m = try await source.metadata(forContainer: id) {
                     inbox.answered.add(1, ordering: .relaxed)
                     inbox.post(.metadata(m))
-                } else {
-                    inbox.post(.failed(id))
+                    return
                 }
+            } catch let error as RPCError where error.code == .deadlineExceeded {
+                // A runtime busy starting containers answers late: no reason to drop a working
+                // connection.
+                inbox.failures.add(1, ordering: .relaxed)
+                return failed(request)
+            } catch let error as RPCError where error.code == .unavailable && !retries.isEmpty {
+                // One call's stream can be reset while the connection stays good (seen from
+                // containerd during a burst of pod starts): ask again before concluding that
+                // the runtime went away.
+                inbox.failures.add(1, ordering: .relaxed)
+                try? await Task.sleep(for: retries.removeFirst())
+                continue
             } catch {
                 inbox.failures.add(1, ordering: .relaxed)
-                inbox.post(.failed(id))
                 drop(source)
+                return failed(request)
             }
+            guard let delay = retries.popFirst() else { return failed(request) }
+            try? await Task.sleep(for: delay)
+        }
+    }
+
+    /// Reports the first failure (the container's held events go out marked) and asks again later.
+    private func failed(_ request: Request) {
+        if request.attempt == 0 { inbox.post(.failed(request.id)) }
+        guard request.attempt < Self.lateRetryDelays.count else { return }
+        let delay = Self.lateRetryDelays[request.attempt]
+        let sink = requestSink
+        Task {
+            try? await Task.sleep(for: delay)
+            sink.yield(Request(id: request.id, attempt: request.attempt + 1))
         }
     }
 
@@ -155,3 +218,4 @@ public final class ContainerLookupService: Sendable {
         return stat(path, &st) == 0
     }
 }
+

@@ -13,7 +13,16 @@ import Testing
 final class FakeRuntime: Runtime_V1_RuntimeService.SimpleServiceProtocol {
     static let container = String(repeating: "c", count: 64)
     static let sandbox = String(repeating: "5", count: 64)
+    /// A container the runtime records only from `lateKnownFrom` on (a lookup racing its creation).
+    static let late = String(repeating: "1", count: 64)
     let events = Mutex<[Runtime_V1_ContainerEventResponse]>([])
+    let lateKnownFrom = Mutex(ContinuousClock.now)
+    /// How long each ContainerStatus takes, and the most calls seen in progress at once.
+    let statusDelay = Mutex<Duration>(.zero)
+    let statusCalls = Mutex((now: 0, most: 0))
+    /// ContainerStatus calls to fail with `unavailable` (a reset stream), and ListContainers calls seen.
+    let resetStreams = Mutex(0)
+    let listCalls = Mutex(0)
 
     func unimplemented() -> RPCError { RPCError(code: .unimplemented, message: "not in the fake") }
     func runPodSandbox(request: Runtime_V1_RunPodSandboxRequest, context: ServerContext) async throws -> Runtime_V1_RunPodSandboxResponse { throw unimplemented() }
@@ -53,6 +62,7 @@ final class FakeRuntime: Runtime_V1_RuntimeService.SimpleServiceProtocol {
     }
 
     func listContainers(request: Runtime_V1_ListContainersRequest, context: ServerContext) async throws -> Runtime_V1_ListContainersResponse {
+        listCalls.withLock { $0 += 1 }
         var c = Runtime_V1_Container()
         c.id = Self.container
         c.state = .containerRunning
@@ -62,9 +72,18 @@ final class FakeRuntime: Runtime_V1_RuntimeService.SimpleServiceProtocol {
     }
 
     func containerStatus(request: Runtime_V1_ContainerStatusRequest, context: ServerContext) async throws -> Runtime_V1_ContainerStatusResponse {
-        guard request.containerID == Self.container else { throw RPCError(code: .notFound, message: "no container") }
+        statusCalls.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+        defer { statusCalls.withLock { $0.now -= 1 } }
+        try await Task.sleep(for: statusDelay.withLock { $0 })
+        if resetStreams.withLock({ n in defer { n = max(0, n - 1) }; return n > 0 }) {
+            throw RPCError(code: .unavailable, message: "Stream unexpectedly closed.")
+        }
+        let known = request.containerID == Self.container
+            || (request.containerID == Self.late && ContinuousClock.now >= lateKnownFrom.withLock { $0 })
+        guard known else { throw RPCError(code: .notFound, message: "no container") }
         var r = Runtime_V1_ContainerStatusResponse()
         r.status = Self.containerStatus()
+        r.status.id = request.containerID
         if request.verbose {
             r.info = ["info": #"{"sandboxID":"\#(Self.sandbox)","config":{"linux":{"security_context":{"privileged":true}}}}"#]
         }
@@ -161,6 +180,52 @@ final class FakeRuntime: Runtime_V1_RuntimeService.SimpleServiceProtocol {
             #expect(ids.contains(started.containerID))
             #expect(updates.contains { if case .removed(let id) = $0 { id == FakeRuntime.container } else { false } })
             #expect(service.inbox.isConnected)
+        }
+    }
+
+    /// A burst of new containers: lookups overlap instead of queueing one behind another, and
+    /// a container asked about before the runtime has recorded it is asked again.
+    @Test func lookupsOverlapAndLateContainersAreRetried() async throws {
+        let fake = FakeRuntime()
+        fake.statusDelay.withLock { $0 = .milliseconds(100) }
+        try await Self.withRuntime(fake) { path in
+            let service = ContainerLookupService(sockets: [path], makeSource: Self.slowMachineSource)
+            service.start()
+            defer { service.stop() }
+            _ = await Self.waitFor(service.inbox) { _ in service.inbox.isConnected }
+            fake.lateKnownFrom.withLock { $0 = ContinuousClock.now + .milliseconds(120) }
+            service.request(FakeRuntime.late)
+            for _ in 0..<ContainerLookupService.maxConcurrentLookups { service.request(FakeRuntime.container) }
+            let updates = await Self.waitFor(service.inbox) { all in
+                all.contains { if case .metadata(let m) = $0 { m.fullID == FakeRuntime.late } else { false } }
+                    && all.filter { if case .metadata(let m) = $0 { m.fullID == FakeRuntime.container } else { false } }.count
+                        == ContainerLookupService.maxConcurrentLookups
+            }
+            #expect(!updates.contains { if case .failed = $0 { true } else { false } })
+            #expect(updates.contains { if case .metadata(let m) = $0 { m.fullID == FakeRuntime.late } else { false } })
+            let most = fake.statusCalls.withLock { $0.most }
+            #expect(most > 1, "lookups ran one at a time")
+            #expect(most <= ContainerLookupService.maxConcurrentLookups)
+        }
+    }
+
+    /// One reset stream is asked again on the same connection, not taken for a runtime restart.
+    @Test func aResetStreamIsRetriedWithoutReconnecting() async throws {
+        let fake = FakeRuntime()
+        try await Self.withRuntime(fake) { path in
+            let service = ContainerLookupService(sockets: [path], makeSource: Self.slowMachineSource)
+            service.start()
+            defer { service.stop() }
+            _ = await Self.waitFor(service.inbox) { _ in service.inbox.isConnected }
+            fake.resetStreams.withLock { $0 = 1 }
+            service.request(FakeRuntime.container)
+            let updates = await Self.waitFor(service.inbox) { all in
+                all.contains { if case .metadata = $0 { true } else if case .failed = $0 { true } else { false } }
+            }
+            #expect(updates.contains { if case .metadata(let m) = $0 { m.fullID == FakeRuntime.container } else { false } })
+            #expect(!updates.contains { if case .failed = $0 { true } else { false } })
+            #expect(fake.listCalls.withLock { $0 } == 1, "the connection was dropped and made again")
+            #expect(service.inbox.failureCount == 1)
         }
     }
 
