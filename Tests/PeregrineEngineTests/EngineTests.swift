@@ -145,6 +145,23 @@ import Testing
         }
         #expect(names == ["A"])
     }
+
+    /// `fd.directory` and `fd.filename` split at the last '/' found eight bytes at a time:
+    /// every position of the slash, in every lane of a word, with and without a short tail,
+    /// and bytes that differ from '/' in one bit only.
+    @Test func lastSlashIsFoundAtEveryOffset() {
+        for count in 0...40 {
+            for slash in -1..<count {
+                var bytes = (0..<count).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+                for i in 0..<count where i % 3 == 0 { bytes[i] = i % 2 == 0 ? 0x2E : 0xAF }
+                if slash >= 0 { bytes[slash] = UInt8(ascii: "/") }
+                if slash > 2 { bytes[slash / 2] = UInt8(ascii: "/") }
+                let expected = bytes.lastIndex(of: UInt8(ascii: "/"))
+                let found = bytes.withUnsafeBytes { FieldExtractor.lastSlash($0) }
+                #expect(found == expected, "\(count) bytes, slash at \(slash)")
+            }
+        }
+    }
 }
 
 func readFile(_ path: String) -> String {
