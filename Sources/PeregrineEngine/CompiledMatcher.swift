@@ -365,19 +365,47 @@ final class CompiledMatcher {
             options[rule] = found
             for keys in found { for k in Set(keys) { frequency[k, default: 0] += 1 } }
         }
-        var index = RuleIndex.Builder()
+        var chosen: [Int: [RuleIndex.Key]] = [:]
+        var walkedRulesBySlot: [Int32: Int] = [:]
         for rule in rules {
-            // The set whose keys, together, select the fewest rules.
-            let best = options[rule]?.min { a, b in
+            // The set whose keys, together, select the fewest rules; a set with keys that cost
+            // a walk per event (see `walkedSlot`) only when there is no other.
+            let all = options[rule] ?? []
+            let cheap = all.filter { !$0.contains { walkedSlot($0) != nil } }
+            let best = (cheap.isEmpty ? all : cheap).min { a, b in
                 a.reduce(0) { $0 + frequency[$1, default: 0] } < b.reduce(0) { $0 + frequency[$1, default: 0] }
             }
-            guard let keys = best, !keys.isEmpty else {
+            guard let keys = best, !keys.isEmpty else { continue }
+            chosen[rule] = keys
+            for slot in Set(keys.compactMap(walkedSlot)) { walkedRulesBySlot[slot, default: 0] += 1 }
+        }
+        var index = RuleIndex.Builder()
+        for rule in rules {
+            guard let keys = chosen[rule],
+                  !keys.contains(where: { walkedSlot($0).map { walkedRulesBySlot[$0, default: 0] < Self.fewestWalkedRules } ?? false })
+            else {
                 index.addAlways(rule)
                 continue
             }
             for k in keys { index.add(rule: rule, key: k) }
         }
+        for i in index.texts.indices { index.texts[i].anyAncestor = isAnyAncestor(slot: index.texts[i].slot) }
         return index.freeze(roots: folded)
+    }
+
+    /// Rules of a bucket that must file keys on one walked field for the index to walk it: the
+    /// walk costs every event of the bucket, where a few rules that need it mostly fail on a
+    /// cheaper check first and never walk at all.
+    static let fewestWalkedRules = 8
+
+    /// The slot of a key whose lookup walks something per event rather than hashing one value:
+    /// every ancestor (an any-ancestor field); nil for other keys.
+    private func walkedSlot(_ k: RuleIndex.Key) -> Int32? {
+        let slot: Int32
+        switch k {
+        case .exact(let s, _), .prefix(let s, _), .suffix(let s, _), .int(let s, _): slot = s
+        }
+        return isAnyAncestor(slot: slot) ? slot : nil
     }
 
     /// Per `index(for:eventType:)`: node → its folded form.
@@ -471,8 +499,12 @@ final class CompiledMatcher {
             return union.isEmpty ? [] : [union]
         case .check(let c):
             let check = checks[Int(c)]
-            guard !check.anyAncestor, check.slot >= 0, !Self.fewValues(codeBuffer[Int(check.slot)]) else { return [] }
+            guard check.slot >= 0, !Self.fewValues(codeBuffer[Int(check.slot)]) else { return [] }
             let slot = check.slot
+            // Any-ancestor checks are filed by text only: `candidates` walks the ancestors for
+            // text fields, not for integer ones (`proc.apid`).
+            if check.anyAncestor, case .intCompare = check.test { return [] }
+            if check.anyAncestor, case .intSet = check.test { return [] }
             switch check.test {
             case .textCompare(.equal, let k): return [[.exact(slot, texts[Int(k)])]]
             case .textSet(let set): return [byteSets[Int(set)].members.map { .exact(slot, $0) }]
@@ -501,6 +533,13 @@ final class CompiledMatcher {
         default:
             return false
         }
+    }
+
+    /// Whether checks on `slot` hold when any ancestor passes (see `Check.anyAncestor`): its
+    /// field is an ancestor field without index, which `lowerCheck` only slots for such checks.
+    private func isAnyAncestor(slot: Int32) -> Bool {
+        let s = slots[Int(slot)]
+        return s.code.isAncestor && s.field.argument == nil
     }
 
     /// The cached value of a field slot for the current event. A hit is a compare and a load,
@@ -574,8 +613,28 @@ final class CompiledMatcher {
                 if t.suffixRoot >= 0 { index.walk(t.suffixRoot, b, reversed: true, into: out) }
             }
         }
+        for t in index.ancestorTexts { ancestorCandidates(t, index, x, into: out) }
         for i in index.ints {
             if case .int(let v) = value(slot: i.slot, x) { index.lookup(i.table, Int(truncatingIfNeeded: v), into: out) }
+        }
+    }
+
+    /// `candidates` for an any-ancestor field: each ancestor the check itself would try
+    /// (generation 1 up, to the first missing) is looked up.
+    @inline(never)
+    private func ancestorCandidates(_ t: RuleIndex.TextField, _ index: RuleIndex, _ x: FieldExtractor,
+                                    into out: UnsafeMutableBufferPointer<UInt64>) {
+        let code = codeBuffer[Int(t.slot)]
+        var generation = 1
+        while generation <= 64 {
+            let v = x.ancestorValue(code, index: generation)
+            if case .missing = v { return }
+            _ = v.withText { b in
+                if t.exactLengths & RuleIndex.lengthBit(b.count) != 0 { index.lookup(t.exact, ByteSet.hash(b), into: out) }
+                if t.prefixRoot >= 0 { index.walk(t.prefixRoot, b, reversed: false, into: out) }
+                if t.suffixRoot >= 0 { index.walk(t.suffixRoot, b, reversed: true, into: out) }
+            }
+            generation += 1
         }
     }
 

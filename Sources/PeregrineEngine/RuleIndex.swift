@@ -12,6 +12,9 @@
 /// bitmap over rule indices, are then evaluated in full, in rule order. The index only ever
 /// adds candidates (hash collisions, prefixes that are not whole path components): it never
 /// decides a match.
+///
+/// A text key on an ancestor field without index (`proc.aname = x`, true if any ancestor has
+/// it) is looked up once per ancestor, the ancestors the check itself would try.
 final class RuleIndex {
     /// One way a rule can be found: a field slot and a key of some kind.
     enum Key: Hashable {
@@ -25,6 +28,9 @@ final class RuleIndex {
     struct Builder {
         struct Text {
             var slot: Int32
+            /// The slot is an ancestor field without index (`proc.aname`): a rule filed under
+            /// it needs some ancestor to have the key, so every ancestor's value is looked up.
+            var anyAncestor = false
             /// hash(value) → rule indices
             var exact: [Int: [Int]] = [:]
             /// Bit n: some exact value has n bytes (bit 63: 63 or more).
@@ -160,6 +166,9 @@ final class RuleIndex {
     // reference counting or uniqueness checks per access.
     let always: UnsafeMutableBufferPointer<Int32>
     let texts: UnsafeMutableBufferPointer<TextField>
+    /// Text fields of any-ancestor keys (`Builder.Text.anyAncestor`), apart from `texts`: they
+    /// are looked up once per ancestor, not once per event.
+    let ancestorTexts: UnsafeMutableBufferPointer<TextField>
     let ints: UnsafeMutableBufferPointer<IntField>
     let slots: UnsafeMutableBufferPointer<HashSlot>
     let nodes: UnsafeMutableBufferPointer<TrieNode>
@@ -182,11 +191,13 @@ final class RuleIndex {
         var ranks: [UInt16] = []
         var rules: [Int32] = []
         var texts: [TextField] = []
+        var ancestorTexts: [TextField] = []
         for t in b.texts {
             let exact = Self.hashTable(t.exact, &slots, &rules)
             let prefixRoot = Self.trie(t.prefixes, &nodes, &bitmaps, &ranks, &rules)
             let suffixRoot = Self.trie(t.suffixes, &nodes, &bitmaps, &ranks, &rules)
-            texts.append(TextField(slot: t.slot, exact: exact, exactLengths: t.exactLengths, prefixRoot: prefixRoot, suffixRoot: suffixRoot))
+            let field = TextField(slot: t.slot, exact: exact, exactLengths: t.exactLengths, prefixRoot: prefixRoot, suffixRoot: suffixRoot)
+            if t.anyAncestor { ancestorTexts.append(field) } else { texts.append(field) }
         }
         var ints: [IntField] = []
         for i in b.ints {
@@ -195,6 +206,7 @@ final class RuleIndex {
         self.slots = Self.buffer(slots)
         self.always = Self.buffer(b.always.map { Int32($0) })
         self.texts = Self.buffer(texts)
+        self.ancestorTexts = Self.buffer(ancestorTexts)
         self.ints = Self.buffer(ints)
         self.nodes = Self.buffer(nodes)
         self.bitmaps = Self.buffer(bitmaps)
@@ -206,6 +218,7 @@ final class RuleIndex {
     deinit {
         for p in [always.baseAddress, rules.baseAddress, roots.baseAddress] { p?.deallocate() }
         texts.baseAddress?.deallocate()
+        ancestorTexts.baseAddress?.deallocate()
         ints.baseAddress?.deallocate()
         nodes.baseAddress?.deallocate()
         bitmaps.baseAddress?.deallocate()

@@ -108,6 +108,38 @@ import Testing
         #expect(alerts.map(\.output) == ["sh bash python3 bash -i"])
     }
 
+    /// Rules whose only indexable condition is on any ancestor are filed under it: they must
+    /// still fire for an ancestor several generations up, and only then.
+    @Test func anyAncestorRulesAreFoundThroughEveryGeneration() throws {
+        let rules = try Self.load("""
+            - rule: Under launcher
+              desc: t
+              condition: evt.type = execve and proc.aname in (launcher, supervisor) and proc.name = sh
+              output: "%proc.name"
+              priority: NOTICE
+            - rule: Under something launched
+              desc: t
+              condition: evt.type = execve and proc.aexepath startswith /opt/launch
+              output: "%proc.name"
+              priority: NOTICE
+            - rule: Some ancestor not launcher
+              desc: t
+              condition: evt.type = execve and proc.aname != launcher and proc.name = sh
+              output: "%proc.name"
+              priority: NOTICE
+            """, defaults: false)
+        let seed = [
+            ProcessInfo(pid: 10, ppid: 1, name: "launcher", exePath: "/opt/launcher/bin/launcher", args: ["launcher"]),
+            ProcessInfo(pid: 11, ppid: 10, name: "bash", exePath: "/usr/bin/bash", args: ["bash"]),
+            ProcessInfo(pid: 12, ppid: 11, name: "make", exePath: "/usr/bin/make", args: ["make"]),
+            ProcessInfo(pid: 20, ppid: 1, name: "cron", exePath: "/usr/sbin/cron", args: ["cron"]),
+        ]
+        let under = Self.run([Self.exec(pid: 13, ppid: 12, comm: "sh", exe: "/bin/sh", args: ["sh"])], rules: rules, seed: seed)
+        #expect(under.map(\.rule) == ["Under launcher", "Under something launched", "Some ancestor not launcher"])
+        let elsewhere = Self.run([Self.exec(pid: 21, ppid: 20, comm: "sh", exe: "/bin/sh", args: ["sh"])], rules: rules, seed: seed)
+        #expect(elsewhere.map(\.rule) == ["Some ancestor not launcher"])
+    }
+
     @Test func failedOpensAreMatchedOnTheirAbsolutePath() throws {
         let rules = try Self.load("""
             - rule: GPU attempt
