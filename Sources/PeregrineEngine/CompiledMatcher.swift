@@ -85,6 +85,9 @@ final class CompiledMatcher {
     private var childBuffer: UnsafeMutablePointer<Int32>
     private var checkBuffer: UnsafeMutablePointer<Check>
     private var codeBuffer: UnsafeMutablePointer<FieldCode>
+    /// Per slot: no argument, no transformer, not answered by another layer (most slots), so
+    /// extracting it needs nothing from `slots` (a copy of a field retains all it holds).
+    private var plainBuffer: UnsafeMutablePointer<Bool>
     private var nodeShared: UnsafeMutablePointer<Bool>
     private var nodeStamp: UnsafeMutablePointer<UInt64>
     private var nodeResult: UnsafeMutablePointer<Bool>
@@ -99,6 +102,7 @@ final class CompiledMatcher {
         childBuffer = .allocate(capacity: 1)
         checkBuffer = .allocate(capacity: 1)
         codeBuffer = .allocate(capacity: 1)
+        plainBuffer = .allocate(capacity: 1)
         nodeShared = .allocate(capacity: 1)
         nodeStamp = .allocate(capacity: 1)
         nodeResult = .allocate(capacity: 1)
@@ -117,6 +121,9 @@ final class CompiledMatcher {
         childBuffer = Self.buffer(children)
         checkBuffer = Self.buffer(checks)
         codeBuffer = Self.buffer(slotCodes)
+        plainBuffer = Self.buffer(slots.map {
+            $0.field.argument == nil && $0.transforms.isEmpty && $0.code != .external && !$0.code.isContainerMetadata
+        })
         nodeShared = Self.buffer((0..<nodes.count).map { sharedNodes.contains(Int32($0)) })
         nodeStamp = Self.buffer(Array(repeating: UInt64(0), count: nodes.count))
         nodeResult = Self.buffer(Array(repeating: false, count: nodes.count))
@@ -145,6 +152,7 @@ final class CompiledMatcher {
         childBuffer.deallocate()
         checkBuffer.deallocate()
         codeBuffer.deallocate()
+        plainBuffer.deallocate()
         nodeShared.deallocate()
         nodeStamp.deallocate()
         nodeResult.deallocate()
@@ -554,14 +562,22 @@ final class CompiledMatcher {
     @inline(never)
     private func extract(_ s: Int, _ x: FieldExtractor) -> FastValue {
         let code = codeBuffer[s]
-        // Container metadata without a handle (rule tests, replay) is answered by the
-        // context's extraField hook, which needs the field.
-        let v = code == .external || (code.isContainerMetadata && x.entry?.container == nil)
-            ? x.value(code, argument: slotArguments[s], field: slots[s].field)
-            : x.value(code, argument: slotArguments[s], field: nil)
-        values[s] = slotTransforms[s].isEmpty ? v : Self.transform(v, slotTransforms[s], x)
+        let v: FastValue
+        if plainBuffer[s] {
+            v = x.value(code, argument: nil, field: nil)
+        } else {
+            // Container metadata without a handle (rule tests, replay) is answered by the
+            // context's extraField hook, which needs the field; with no hook it is missing
+            // either way, and the field is not copied for nothing.
+            let hooked = (code == .external || (code.isContainerMetadata && x.entry?.container == nil)) && x.context.extraField != nil
+            let raw = hooked
+                ? x.value(code, argument: slotArguments[s], field: slots[s].field)
+                : x.value(code, argument: slotArguments[s], field: nil)
+            v = slotTransforms[s].isEmpty ? raw : Self.transform(raw, slotTransforms[s], x)
+        }
+        values[s] = v
         stamp[s] = epoch
-        return values[s]
+        return v
     }
 
     /// A value under `transforms` (innermost first), as the reference evaluator computes it,
