@@ -407,10 +407,12 @@ final class CompiledMatcher {
     static let fewestWalkedRules = 8
 
     /// The slot of a key whose lookup walks something per event rather than hashing one value:
-    /// every ancestor (an any-ancestor field); nil for other keys.
+    /// every ancestor (an any-ancestor field), every offset of the value (`contains`); nil for
+    /// other keys.
     private func walkedSlot(_ k: RuleIndex.Key) -> Int32? {
         let slot: Int32
         switch k {
+        case .substring(let s, _): return s
         case .exact(let s, _), .prefix(let s, _), .suffix(let s, _), .int(let s, _): slot = s
         }
         return isAnyAncestor(slot: slot) ? slot : nil
@@ -518,6 +520,7 @@ final class CompiledMatcher {
             case .textSet(let set): return [byteSets[Int(set)].members.map { .exact(slot, $0) }]
             case .startsWith(let k): return texts[Int(k)].isEmpty ? [] : [[.prefix(slot, texts[Int(k)])]]
             case .endsWith(let k): return texts[Int(k)].isEmpty ? [] : [[.suffix(slot, texts[Int(k)])]]
+            case .contains(let k): return texts[Int(k)].isEmpty ? [] : [[.substring(slot, texts[Int(k)])]]
             case .pathPrefixes(let l):
                 let list = textLists[Int(l)]
                 return list.contains(where: \.isEmpty) ? [] : [list.map { .prefix(slot, $0) }]
@@ -627,6 +630,7 @@ final class CompiledMatcher {
                 if t.exactLengths & RuleIndex.lengthBit(b.count) != 0 { index.lookup(t.exact, ByteSet.hash(b), into: out) }
                 if t.prefixRoot >= 0 { index.walk(t.prefixRoot, b, reversed: false, into: out) }
                 if t.suffixRoot >= 0 { index.walk(t.suffixRoot, b, reversed: true, into: out) }
+                if t.substringRoot >= 0 { index.walkFromEveryOffset(t.substringRoot, b, into: out) }
             }
         }
         for t in index.ancestorTexts { ancestorCandidates(t, index, x, into: out) }
@@ -649,6 +653,7 @@ final class CompiledMatcher {
                 if t.exactLengths & RuleIndex.lengthBit(b.count) != 0 { index.lookup(t.exact, ByteSet.hash(b), into: out) }
                 if t.prefixRoot >= 0 { index.walk(t.prefixRoot, b, reversed: false, into: out) }
                 if t.suffixRoot >= 0 { index.walk(t.suffixRoot, b, reversed: true, into: out) }
+                if t.substringRoot >= 0 { index.walkFromEveryOffset(t.substringRoot, b, into: out) }
             }
             generation += 1
         }

@@ -15,12 +15,18 @@
 ///
 /// A text key on an ancestor field without index (`proc.aname = x`, true if any ancestor has
 /// it) is looked up once per ancestor, the ancestors the check itself would try.
+///
+/// `contains` keys are found by walking a trie of them from every offset of the value: one
+/// pass for all of a field's `contains` checks, where the root's byte map turns most offsets
+/// away at once.
 final class RuleIndex {
     /// One way a rule can be found: a field slot and a key of some kind.
     enum Key: Hashable {
         case exact(Int32, [UInt8])
         case prefix(Int32, [UInt8])
         case suffix(Int32, [UInt8])
+        /// `contains`: the bytes anywhere in the value.
+        case substring(Int32, [UInt8])
         case int(Int32, Int64)
     }
 
@@ -38,6 +44,8 @@ final class RuleIndex {
             var prefixes: [(key: [UInt8], rule: Int)] = []
             /// Suffixes (`endswith`), bytes reversed.
             var suffixes: [(key: [UInt8], rule: Int)] = []
+            /// Substrings (`contains`).
+            var substrings: [(key: [UInt8], rule: Int)] = []
         }
 
         var always: [Int] = []
@@ -57,6 +65,8 @@ final class RuleIndex {
                 texts[textIndex(slot)].prefixes.append((p, rule))
             case .suffix(let slot, let p):
                 texts[textIndex(slot)].suffixes.append((p.reversed(), rule))
+            case .substring(let slot, let p):
+                texts[textIndex(slot)].substrings.append((p, rule))
             case .int(let slot, let v):
                 let i: Int
                 if let existing = ints.firstIndex(where: { $0.slot == slot }) {
@@ -90,6 +100,8 @@ final class RuleIndex {
         var exactLengths: UInt64
         var prefixRoot: Int32
         var suffixRoot: Int32
+        /// A trie over the `contains` keys, walked from every offset of the value (-1: none).
+        var substringRoot: Int32
     }
 
     struct IntField {
@@ -196,7 +208,9 @@ final class RuleIndex {
             let exact = Self.hashTable(t.exact, &slots, &rules)
             let prefixRoot = Self.trie(t.prefixes, &nodes, &bitmaps, &ranks, &rules)
             let suffixRoot = Self.trie(t.suffixes, &nodes, &bitmaps, &ranks, &rules)
-            let field = TextField(slot: t.slot, exact: exact, exactLengths: t.exactLengths, prefixRoot: prefixRoot, suffixRoot: suffixRoot)
+            let substringRoot = Self.trie(t.substrings, &nodes, &bitmaps, &ranks, &rules)
+            let field = TextField(slot: t.slot, exact: exact, exactLengths: t.exactLengths, prefixRoot: prefixRoot,
+                                  suffixRoot: suffixRoot, substringRoot: substringRoot)
             if t.anyAncestor { ancestorTexts.append(field) } else { texts.append(field) }
         }
         var ints: [IntField] = []
@@ -278,10 +292,11 @@ final class RuleIndex {
 
     /// Marks the rules of trie `root` filed under a prefix of `b` (read backwards when
     /// `reversed`: suffixes) in the bitmap `out`. One walk, stopping where no indexed key continues.
+    /// `from`: where the prefix starts (`contains` keys are prefixes at every offset).
     @inline(__always)
-    func walk(_ root: Int32, _ b: UnsafeRawBufferPointer, reversed: Bool, into out: UnsafeMutableBufferPointer<UInt64>) {
+    func walk(_ root: Int32, _ b: UnsafeRawBufferPointer, from: Int = 0, reversed: Bool, into out: UnsafeMutableBufferPointer<UInt64>) {
         var node = Int(root)
-        var i = 0
+        var i = from
         let count = b.count
         while true {
             let n = nodes[node]
@@ -297,6 +312,16 @@ final class RuleIndex {
             let below = word & (bit &- 1)
             if below != 0 { node &+= below.nonzeroBitCount }
             i += 1
+        }
+    }
+
+    /// `walk` from every offset of `b`: the rules of trie `root` filed under a substring of it.
+    @inline(never)
+    func walkFromEveryOffset(_ root: Int32, _ b: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<UInt64>) {
+        var start = 0
+        while start < b.count {
+            walk(root, b, from: start, reversed: false, into: out)
+            start += 1
         }
     }
 

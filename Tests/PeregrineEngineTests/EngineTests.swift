@@ -140,6 +140,24 @@ import Testing
         #expect(elsewhere.map(\.rule) == ["Some ancestor not launcher"])
     }
 
+    /// Enough `contains` checks on one field for the index to file them under their substrings:
+    /// each must still fire wherever its text is (overlapping others, at the very end), and
+    /// only then.
+    @Test func containsRulesAreFoundAtEveryOffset() throws {
+        let patterns = ["--secret", "secret-1", "et-1", "-1 --", "--verbose", "bose", "zzz", "q", "tail", "ai"]
+        var yaml = ""
+        for (i, p) in patterns.enumerated() {
+            yaml += "- rule: R\(i)\n  desc: t\n  condition: evt.type = execve and proc.cmdline contains \"\(p)\"\n"
+                + "  output: \"%proc.cmdline\"\n  priority: NOTICE\n"
+        }
+        let rules = try Self.load(yaml, defaults: false)
+        let hit = Self.run([Self.exec(pid: 13, ppid: 1, comm: "tool", exe: "/bin/tool", args: ["tool", "--secret-1", "--verbose", "tail"])],
+                           rules: rules)
+        #expect(hit.map(\.rule) == ["R0", "R1", "R2", "R3", "R4", "R5", "R8", "R9"])
+        let miss = Self.run([Self.exec(pid: 14, ppid: 1, comm: "tool", exe: "/bin/tool", args: ["tool", "--other"])], rules: rules)
+        #expect(miss.isEmpty)
+    }
+
     @Test func failedOpensAreMatchedOnTheirAbsolutePath() throws {
         let rules = try Self.load("""
             - rule: GPU attempt
