@@ -37,8 +37,10 @@ final class FieldExtractor {
     private var arenaUsed = 0
     /// Arenas outgrown during the current event: their bytes may still be referenced until it ends.
     private var retired: [UnsafeMutableRawBufferPointer] = []
-    /// `fd.name` resolved for the current event, when it had to be computed.
-    private var resolvedPath: UnsafeRawBufferPointer?
+    /// `fd.name` of the current event once found (it may be in the arena): `fd.name`,
+    /// `fd.directory` and `fd.filename` each ask for it, and finding it reads the record's
+    /// offsets and, for a refused open, scans the raw path.
+    private var fdNameFound: UnsafeRawBufferPointer?
 
     /// `count` bytes of the arena for the current event.
     func scratch(_ count: Int) -> UnsafeMutableRawBufferPointer {
@@ -56,7 +58,7 @@ final class FieldExtractor {
 
     private func resetArena() {
         arenaUsed = 0
-        resolvedPath = nil
+        fdNameFound = nil
         if !retired.isEmpty {
             for r in retired { r.deallocate() }
             retired.removeAll(keepingCapacity: true)
@@ -276,14 +278,19 @@ final class FieldExtractor {
     }
 
     var fdName: FastValue {
+        if let found = fdNameFound { return .record(found) }
         guard event.kind == .open else { return .missing }
         let open = event.open
-        if open.path.count > 0 { return .record(open.path) }
-        // A refused open of a clean absolute path (most of them) is its own fd.name: no copy.
-        if PathNormalizer.isNormalAbsolute(open.raw) { return .record(open.raw) }
-        if let done = resolvedPath { return .record(done) }
-        let path = resolve(open.raw, relativeTo: open.base)
-        resolvedPath = path
+        let path: UnsafeRawBufferPointer
+        if open.path.count > 0 {
+            path = open.path
+        } else if PathNormalizer.isNormalAbsolute(open.raw) {
+            // A refused open of a clean absolute path (most of them) is its own fd.name: no copy.
+            path = open.raw
+        } else {
+            path = resolve(open.raw, relativeTo: open.base)
+        }
+        fdNameFound = path
         return .record(path)
     }
 
