@@ -35,7 +35,8 @@ final class CompiledMatcher {
         case boolCompare(ComparisonOperator, Bool)
         case textCompare(ComparisonOperator, Int32)
         case textSet(Int32)
-        case contains(Int32)
+        /// The text, and the offset in it that `ByteSearch.contains(_:_:anchor:)` looks for first.
+        case contains(Int32, anchor: Int32)
         case icontains(Int32)
         case startsWith(Int32)
         case endsWith(Int32)
@@ -276,7 +277,7 @@ final class CompiledMatcher {
             let bytes = Array(text.utf8)
             switch c.op {
             case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual: return check(.textCompare(c.op, addText(bytes)))
-            case .contains, .bcontains: return check(.contains(addText(bytes)))
+            case .contains, .bcontains: return check(.contains(addText(bytes), anchor: Int32(ByteSearch.anchor(bytes))))
             case .icontains: return check(.icontains(addText(Self.lower(bytes))))
             case .startswith, .bstartswith: return check(.startsWith(addText(bytes)))
             case .endswith: return check(.endsWith(addText(bytes)))
@@ -520,7 +521,7 @@ final class CompiledMatcher {
             case .textSet(let set): return [byteSets[Int(set)].members.map { .exact(slot, $0) }]
             case .startsWith(let k): return texts[Int(k)].isEmpty ? [] : [[.prefix(slot, texts[Int(k)])]]
             case .endsWith(let k): return texts[Int(k)].isEmpty ? [] : [[.suffix(slot, texts[Int(k)])]]
-            case .contains(let k): return texts[Int(k)].isEmpty ? [] : [[.substring(slot, texts[Int(k)])]]
+            case .contains(let k, _): return texts[Int(k)].isEmpty ? [] : [[.substring(slot, texts[Int(k)])]]
             case .pathPrefixes(let l):
                 let list = textLists[Int(l)]
                 return list.contains(where: \.isEmpty) ? [] : [list.map { .prefix(slot, $0) }]
@@ -746,7 +747,7 @@ final class CompiledMatcher {
                 }
             } ?? false
         case .textSet(let set): return v.withText { byteSets[Int(set)].contains($0) } ?? false
-        case .contains(let k): return v.withText { ByteSearch.contains($0, textBytes[Int(k)]) } ?? false
+        case .contains(let k, let anchor): return v.withText { ByteSearch.contains($0, textBytes[Int(k)], anchor: Int(anchor)) } ?? false
         case .icontains(let k): return v.withText { ByteSearch.containsIgnoringCase($0, textBytes[Int(k)]) } ?? false
         case .startsWith(let k): return v.withText { ByteSearch.hasPrefix($0, textBytes[Int(k)]) } ?? false
         case .endsWith(let k): return v.withText { ByteSearch.hasSuffix($0, textBytes[Int(k)]) } ?? false

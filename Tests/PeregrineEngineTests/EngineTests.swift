@@ -196,6 +196,24 @@ import Testing
         #expect(names == ["A"])
     }
 
+    /// `contains` looks for any one byte of the pattern first: whichever it picks, it agrees with
+    /// a plain search, for matches at the start, the end, overlapping a false start, and none.
+    @Test func containsAgreesWhicheverByteItLooksForFirst() {
+        let texts = ["/home/u/.ssh/id_rsa", "/.ssh/", "//.ssh/x", "/.ss/.ssh", "/.ssh", "aaab", "", "tool --secret-1"]
+        let patterns = ["/.ssh/", "id_rsa", "aab", "/", "--secret-", ".ssh", "x", "h/"]
+        for text in texts {
+            for pattern in patterns {
+                let t = Array(text.utf8), p = Array(pattern.utf8)
+                let expected = t.count >= p.count && (0...(t.count - p.count)).contains { Array(t[$0..<($0 + p.count)]) == p }
+                for k in 0..<p.count {
+                    let found = t.withUnsafeBytes { tb in p.withUnsafeBytes { ByteSearch.contains(tb, $0, anchor: k) } }
+                    #expect(found == expected, "\(pattern) in \(text), anchor \(k)")
+                }
+            }
+        }
+        #expect(ByteSearch.anchor(Array("/.ssh/".utf8)) == 4)
+    }
+
     /// `fd.directory` and `fd.filename` split at the last '/' found eight bytes at a time:
     /// every position of the slash, in every lane of a word, with and without a short tail,
     /// and bytes that differ from '/' in one bit only.
