@@ -559,12 +559,20 @@ final class CompiledMatcher {
     @inline(__always)
     func value(slot: Int32, _ x: FieldExtractor) -> FastValue {
         let s = Int(slot)
-        if stamp[s] == epoch { return values[s] }
-        return extract(s, x)
+        if stamp[s] != epoch { extract(s, x) }
+        return values[s]
+    }
+
+    /// Makes sure the cache holds slot `s`'s value for the current event. The checks and the
+    /// index then read it in place (`values[s]`): a copy of a value taken out, and its release
+    /// after, cost an outlined call each.
+    @inline(__always)
+    private func fill(_ s: Int, _ x: FieldExtractor) {
+        if stamp[s] != epoch { extract(s, x) }
     }
 
     @inline(never)
-    private func extract(_ s: Int, _ x: FieldExtractor) -> FastValue {
+    private func extract(_ s: Int, _ x: FieldExtractor) {
         let code = codeBuffer[s]
         let v: FastValue
         if plainBuffer[s] {
@@ -581,7 +589,6 @@ final class CompiledMatcher {
         }
         values[s] = v
         stamp[s] = epoch
-        return v
     }
 
     /// A value under `transforms` (innermost first), as the reference evaluator computes it,
@@ -627,7 +634,8 @@ final class CompiledMatcher {
     func candidates(_ index: RuleIndex, _ x: FieldExtractor, into out: UnsafeMutableBufferPointer<UInt64>) {
         index.markAlways(in: out)
         for t in index.texts {
-            _ = value(slot: t.slot, x).withText { b in
+            fill(Int(t.slot), x)
+            _ = values[Int(t.slot)].withText { b in
                 if t.exactLengths & RuleIndex.lengthBit(b.count) != 0 { index.lookup(t.exact, ByteSet.hash(b), into: out) }
                 if t.prefixRoot >= 0 { index.walk(t.prefixRoot, b, reversed: false, into: out) }
                 if t.suffixRoot >= 0 { index.walk(t.suffixRoot, b, reversed: true, into: out) }
@@ -710,7 +718,8 @@ final class CompiledMatcher {
         }
         // Only fields another layer answers need the resolved field itself; `value(slot:)`
         // skips copying it for the others (a copy retains everything a field holds).
-        return test(c.test, value(slot: c.slot, x))
+        fill(s, x)
+        return test(c.test, values[s])
     }
 
     @inline(__always)
