@@ -376,6 +376,7 @@ final class CompiledMatcher {
         }
         var chosen: [Int: [RuleIndex.Key]] = [:]
         var walkedRulesBySlot: [Int32: Int] = [:]
+        var firstBytesBySlot: [Int32: Set<UInt8>] = [:]
         for rule in rules {
             // The set whose keys, together, select the fewest rules; a set with keys that cost
             // a walk per event (see `walkedSlot`) only when there is no other.
@@ -387,12 +388,17 @@ final class CompiledMatcher {
             guard let keys = best, !keys.isEmpty else { continue }
             chosen[rule] = keys
             for slot in Set(keys.compactMap(walkedSlot)) { walkedRulesBySlot[slot, default: 0] += 1 }
+            for case .substring(let slot, let text) in keys { firstBytesBySlot[slot, default: []].insert(text[0]) }
+        }
+        // A field walked for `contains` keys that all start with one byte costs about one
+        // `contains` check (memchr finds the offsets to walk from): worth it for a single rule.
+        func worthWalking(_ slot: Int32) -> Bool {
+            walkedRulesBySlot[slot, default: 0] >= Self.fewestWalkedRules
+                || !isAnyAncestor(slot: slot) && firstBytesBySlot[slot]?.count == 1
         }
         var index = RuleIndex.Builder()
         for rule in rules {
-            guard let keys = chosen[rule],
-                  !keys.contains(where: { walkedSlot($0).map { walkedRulesBySlot[$0, default: 0] < Self.fewestWalkedRules } ?? false })
-            else {
+            guard let keys = chosen[rule], !keys.contains(where: { walkedSlot($0).map { !worthWalking($0) } ?? false }) else {
                 index.addAlways(rule)
                 continue
             }
@@ -404,7 +410,8 @@ final class CompiledMatcher {
 
     /// Rules of a bucket that must file keys on one walked field for the index to walk it: the
     /// walk costs every event of the bucket, where a few rules that need it mostly fail on a
-    /// cheaper check first and never walk at all.
+    /// cheaper check first and never walk at all (a field whose `contains` keys share their
+    /// first byte is the exception: see `index(for:eventType:)`).
     static let fewestWalkedRules = 8
 
     /// The slot of a key whose lookup walks something per event rather than hashing one value:
@@ -639,7 +646,7 @@ final class CompiledMatcher {
                 if t.exactLengths & RuleIndex.lengthBit(b.count) != 0 { index.lookup(t.exact, ByteSet.hash(b), into: out) }
                 if t.prefixRoot >= 0 { index.walk(t.prefixRoot, b, reversed: false, into: out) }
                 if t.suffixRoot >= 0 { index.walk(t.suffixRoot, b, reversed: true, into: out) }
-                if t.substringRoot >= 0 { index.walkFromEveryOffset(t.substringRoot, b, into: out) }
+                if t.substringRoot >= 0 { index.walkFromEveryOffset(t.substringRoot, b, firstByte: t.substringFirstByte, into: out) }
             }
         }
         for t in index.ancestorTexts { ancestorCandidates(t, index, x, into: out) }
@@ -662,7 +669,7 @@ final class CompiledMatcher {
                 if t.exactLengths & RuleIndex.lengthBit(b.count) != 0 { index.lookup(t.exact, ByteSet.hash(b), into: out) }
                 if t.prefixRoot >= 0 { index.walk(t.prefixRoot, b, reversed: false, into: out) }
                 if t.suffixRoot >= 0 { index.walk(t.suffixRoot, b, reversed: true, into: out) }
-                if t.substringRoot >= 0 { index.walkFromEveryOffset(t.substringRoot, b, into: out) }
+                if t.substringRoot >= 0 { index.walkFromEveryOffset(t.substringRoot, b, firstByte: t.substringFirstByte, into: out) }
             }
             generation += 1
         }

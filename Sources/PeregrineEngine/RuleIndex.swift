@@ -18,7 +18,7 @@
 ///
 /// `contains` keys are found by walking a trie of them from every offset of the value: one
 /// pass for all of a field's `contains` checks, where the root's byte map turns most offsets
-/// away at once.
+/// away at once; when the keys all start with one byte, from the offsets memchr finds it at.
 final class RuleIndex {
     /// One way a rule can be found: a field slot and a key of some kind.
     enum Key: Hashable {
@@ -102,6 +102,8 @@ final class RuleIndex {
         var suffixRoot: Int32
         /// A trie over the `contains` keys, walked from every offset of the value (-1: none).
         var substringRoot: Int32
+        /// The byte all `contains` keys start with, if they share one (-1: they do not).
+        var substringFirstByte: Int32
     }
 
     struct IntField {
@@ -209,8 +211,10 @@ final class RuleIndex {
             let prefixRoot = Self.trie(t.prefixes, &nodes, &bitmaps, &ranks, &rules)
             let suffixRoot = Self.trie(t.suffixes, &nodes, &bitmaps, &ranks, &rules)
             let substringRoot = Self.trie(t.substrings, &nodes, &bitmaps, &ranks, &rules)
+            let firstBytes = Set(t.substrings.map { $0.key[0] })
             let field = TextField(slot: t.slot, exact: exact, exactLengths: t.exactLengths, prefixRoot: prefixRoot,
-                                  suffixRoot: suffixRoot, substringRoot: substringRoot)
+                                  suffixRoot: suffixRoot, substringRoot: substringRoot,
+                                  substringFirstByte: firstBytes.count == 1 ? Int32(firstBytes.first!) : -1)
             if t.anyAncestor { ancestorTexts.append(field) } else { texts.append(field) }
         }
         var ints: [IntField] = []
@@ -316,9 +320,21 @@ final class RuleIndex {
     }
 
     /// `walk` from every offset of `b`: the rules of trie `root` filed under a substring of it.
+    /// When every key starts with `firstByte` (>= 0), only from the offsets memchr finds it at.
     @inline(never)
-    func walkFromEveryOffset(_ root: Int32, _ b: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<UInt64>) {
+    func walkFromEveryOffset(_ root: Int32, _ b: UnsafeRawBufferPointer, firstByte: Int32,
+                             into out: UnsafeMutableBufferPointer<UInt64>) {
         var start = 0
+        if firstByte >= 0 {
+            guard let base = b.baseAddress else { return }
+            while start < b.count {
+                guard let hit = memchr(base + start, firstByte, b.count - start) else { return }
+                let at = base.distance(to: UnsafeRawPointer(hit))
+                walk(root, b, from: at, reversed: false, into: out)
+                start = at + 1
+            }
+            return
+        }
         while start < b.count {
             walk(root, b, from: start, reversed: false, into: out)
             start += 1
@@ -349,3 +365,7 @@ final class RuleIndex {
         }
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif

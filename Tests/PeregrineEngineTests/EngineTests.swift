@@ -158,6 +158,26 @@ import Testing
         #expect(miss.isEmpty)
     }
 
+    /// One rule whose `contains` keys all start with one byte is filed under them (memchr finds
+    /// where to look): false starts on that byte, overlaps and the very end of the value.
+    @Test func containsKeysSharingAFirstByteAreFoundAfterFalseStarts() throws {
+        let rules = try Self.load("""
+            - rule: Traversal
+              desc: t
+              condition: evt.type = execve and (proc.cmdline contains "../" or proc.cmdline contains ".//")
+              output: "%proc.cmdline"
+              priority: NOTICE
+            """, defaults: false)
+        func fired(_ args: [String]) -> Bool {
+            !Self.run([Self.exec(pid: 13, ppid: 1, comm: "cat", exe: "/bin/cat", args: args)], rules: rules).isEmpty
+        }
+        #expect(fired(["cat", "a.b/.c/../x"]))
+        #expect(fired(["cat", "x/...//"]))
+        #expect(fired(["cat", "a/.."]) == false)
+        #expect(fired(["cat", "a/../"]))
+        #expect(fired(["cat", "a.b/.c/.x"]) == false)
+    }
+
     @Test func failedOpensAreMatchedOnTheirAbsolutePath() throws {
         let rules = try Self.load("""
             - rule: GPU attempt
