@@ -48,6 +48,54 @@ enum ByteSearch {
         return false
     }
 
+    /// `contains`, looking first for the byte of `p` at `anchor` (see `anchor(_:)`) rather than
+    /// its first: a '/' starting a pattern is found at every component of a path, each a false
+    /// start to compare.
+    static func contains(_ s: UnsafeRawBufferPointer, _ p: UnsafeRawBufferPointer, anchor: Int) -> Bool {
+        if p.isEmpty { return true }
+        guard s.count >= p.count, let base = s.baseAddress, let needle = p.baseAddress else { return false }
+        let byte = Int32(p[anchor])
+        // A match starting at j has the anchor byte at j + anchor, for j in 0...(s.count - p.count).
+        var offset = anchor
+        let last = s.count - p.count + anchor
+        while offset <= last {
+            guard let hit = memchr(base + offset, byte, last - offset + 1) else { return false }
+            let at = base.distance(to: UnsafeRawPointer(hit))
+            if memcmp(base + (at - anchor), needle, p.count) == 0 { return true }
+            offset = at + 1
+        }
+        return false
+    }
+
+    /// The offset of the byte of `p` least common in paths and command lines, by a fixed
+    /// ranking (separators, then letters by their frequency in English text, then digits,
+    /// upper case and everything else): where `contains` should look first.
+    static func anchor(_ p: [UInt8]) -> Int {
+        var best = 0
+        var bestRank = Int.max
+        for (i, c) in p.enumerated() {
+            let rank = commonness(c)
+            if rank < bestRank {
+                best = i
+                bestRank = rank
+            }
+        }
+        return best
+    }
+
+    private static let lettersByFrequency = Array("etaoinsrhldcumfpgwybvkxjqz".utf8)
+
+    private static func commonness(_ c: UInt8) -> Int {
+        switch c {
+        case UInt8(ascii: "/"), UInt8(ascii: "."): return 100
+        case UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: " "): return 90
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): return 80 - (lettersByFrequency.firstIndex(of: c) ?? 0)
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return 50
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): return 40
+        default: return 30
+        }
+    }
+
     /// `p` is already lower-case.
     static func containsIgnoringCase(_ s: UnsafeRawBufferPointer, _ p: UnsafeRawBufferPointer) -> Bool {
         if p.isEmpty { return true }

@@ -35,7 +35,8 @@ final class CompiledMatcher {
         case boolCompare(ComparisonOperator, Bool)
         case textCompare(ComparisonOperator, Int32)
         case textSet(Int32)
-        case contains(Int32)
+        /// The text, and the offset in it that `ByteSearch.contains(_:_:anchor:)` looks for first.
+        case contains(Int32, anchor: Int32)
         case icontains(Int32)
         case startsWith(Int32)
         case endsWith(Int32)
@@ -85,6 +86,9 @@ final class CompiledMatcher {
     private var childBuffer: UnsafeMutablePointer<Int32>
     private var checkBuffer: UnsafeMutablePointer<Check>
     private var codeBuffer: UnsafeMutablePointer<FieldCode>
+    /// Per slot: no argument, no transformer, not answered by another layer (most slots), so
+    /// extracting it needs nothing from `slots` (a copy of a field retains all it holds).
+    private var plainBuffer: UnsafeMutablePointer<Bool>
     private var nodeShared: UnsafeMutablePointer<Bool>
     private var nodeStamp: UnsafeMutablePointer<UInt64>
     private var nodeResult: UnsafeMutablePointer<Bool>
@@ -99,6 +103,7 @@ final class CompiledMatcher {
         childBuffer = .allocate(capacity: 1)
         checkBuffer = .allocate(capacity: 1)
         codeBuffer = .allocate(capacity: 1)
+        plainBuffer = .allocate(capacity: 1)
         nodeShared = .allocate(capacity: 1)
         nodeStamp = .allocate(capacity: 1)
         nodeResult = .allocate(capacity: 1)
@@ -117,6 +122,9 @@ final class CompiledMatcher {
         childBuffer = Self.buffer(children)
         checkBuffer = Self.buffer(checks)
         codeBuffer = Self.buffer(slotCodes)
+        plainBuffer = Self.buffer(slots.map {
+            $0.field.argument == nil && $0.transforms.isEmpty && $0.code != .external && !$0.code.isContainerMetadata
+        })
         nodeShared = Self.buffer((0..<nodes.count).map { sharedNodes.contains(Int32($0)) })
         nodeStamp = Self.buffer(Array(repeating: UInt64(0), count: nodes.count))
         nodeResult = Self.buffer(Array(repeating: false, count: nodes.count))
@@ -145,6 +153,7 @@ final class CompiledMatcher {
         childBuffer.deallocate()
         checkBuffer.deallocate()
         codeBuffer.deallocate()
+        plainBuffer.deallocate()
         nodeShared.deallocate()
         nodeStamp.deallocate()
         nodeResult.deallocate()
@@ -268,7 +277,7 @@ final class CompiledMatcher {
             let bytes = Array(text.utf8)
             switch c.op {
             case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual: return check(.textCompare(c.op, addText(bytes)))
-            case .contains, .bcontains: return check(.contains(addText(bytes)))
+            case .contains, .bcontains: return check(.contains(addText(bytes), anchor: Int32(ByteSearch.anchor(bytes))))
             case .icontains: return check(.icontains(addText(Self.lower(bytes))))
             case .startswith, .bstartswith: return check(.startsWith(addText(bytes)))
             case .endswith: return check(.endsWith(addText(bytes)))
@@ -365,19 +374,56 @@ final class CompiledMatcher {
             options[rule] = found
             for keys in found { for k in Set(keys) { frequency[k, default: 0] += 1 } }
         }
-        var index = RuleIndex.Builder()
+        var chosen: [Int: [RuleIndex.Key]] = [:]
+        var walkedRulesBySlot: [Int32: Int] = [:]
+        var firstBytesBySlot: [Int32: Set<UInt8>] = [:]
         for rule in rules {
-            // The set whose keys, together, select the fewest rules.
-            let best = options[rule]?.min { a, b in
+            // The set whose keys, together, select the fewest rules; a set with keys that cost
+            // a walk per event (see `walkedSlot`) only when there is no other.
+            let all = options[rule] ?? []
+            let cheap = all.filter { !$0.contains { walkedSlot($0) != nil } }
+            let best = (cheap.isEmpty ? all : cheap).min { a, b in
                 a.reduce(0) { $0 + frequency[$1, default: 0] } < b.reduce(0) { $0 + frequency[$1, default: 0] }
             }
-            guard let keys = best, !keys.isEmpty else {
+            guard let keys = best, !keys.isEmpty else { continue }
+            chosen[rule] = keys
+            for slot in Set(keys.compactMap(walkedSlot)) { walkedRulesBySlot[slot, default: 0] += 1 }
+            for case .substring(let slot, let text) in keys { firstBytesBySlot[slot, default: []].insert(text[0]) }
+        }
+        // A field walked for `contains` keys that all start with one byte costs about one
+        // `contains` check (memchr finds the offsets to walk from): worth it for a single rule.
+        func worthWalking(_ slot: Int32) -> Bool {
+            walkedRulesBySlot[slot, default: 0] >= Self.fewestWalkedRules
+                || !isAnyAncestor(slot: slot) && firstBytesBySlot[slot]?.count == 1
+        }
+        var index = RuleIndex.Builder()
+        for rule in rules {
+            guard let keys = chosen[rule], !keys.contains(where: { walkedSlot($0).map { !worthWalking($0) } ?? false }) else {
                 index.addAlways(rule)
                 continue
             }
             for k in keys { index.add(rule: rule, key: k) }
         }
+        for i in index.texts.indices { index.texts[i].anyAncestor = isAnyAncestor(slot: index.texts[i].slot) }
         return index.freeze(roots: folded)
+    }
+
+    /// Rules of a bucket that must file keys on one walked field for the index to walk it: the
+    /// walk costs every event of the bucket, where a few rules that need it mostly fail on a
+    /// cheaper check first and never walk at all (a field whose `contains` keys share their
+    /// first byte is the exception: see `index(for:eventType:)`).
+    static let fewestWalkedRules = 8
+
+    /// The slot of a key whose lookup walks something per event rather than hashing one value:
+    /// every ancestor (an any-ancestor field), every offset of the value (`contains`); nil for
+    /// other keys.
+    private func walkedSlot(_ k: RuleIndex.Key) -> Int32? {
+        let slot: Int32
+        switch k {
+        case .substring(let s, _): return s
+        case .exact(let s, _), .prefix(let s, _), .suffix(let s, _), .int(let s, _): slot = s
+        }
+        return isAnyAncestor(slot: slot) ? slot : nil
     }
 
     /// Per `index(for:eventType:)`: node → its folded form.
@@ -471,13 +517,18 @@ final class CompiledMatcher {
             return union.isEmpty ? [] : [union]
         case .check(let c):
             let check = checks[Int(c)]
-            guard !check.anyAncestor, check.slot >= 0, !Self.fewValues(codeBuffer[Int(check.slot)]) else { return [] }
+            guard check.slot >= 0, !Self.fewValues(codeBuffer[Int(check.slot)]) else { return [] }
             let slot = check.slot
+            // Any-ancestor checks are filed by text only: `candidates` walks the ancestors for
+            // text fields, not for integer ones (`proc.apid`).
+            if check.anyAncestor, case .intCompare = check.test { return [] }
+            if check.anyAncestor, case .intSet = check.test { return [] }
             switch check.test {
             case .textCompare(.equal, let k): return [[.exact(slot, texts[Int(k)])]]
             case .textSet(let set): return [byteSets[Int(set)].members.map { .exact(slot, $0) }]
             case .startsWith(let k): return texts[Int(k)].isEmpty ? [] : [[.prefix(slot, texts[Int(k)])]]
             case .endsWith(let k): return texts[Int(k)].isEmpty ? [] : [[.suffix(slot, texts[Int(k)])]]
+            case .contains(let k, _): return texts[Int(k)].isEmpty ? [] : [[.substring(slot, texts[Int(k)])]]
             case .pathPrefixes(let l):
                 let list = textLists[Int(l)]
                 return list.contains(where: \.isEmpty) ? [] : [list.map { .prefix(slot, $0) }]
@@ -503,26 +554,48 @@ final class CompiledMatcher {
         }
     }
 
+    /// Whether checks on `slot` hold when any ancestor passes (see `Check.anyAncestor`): its
+    /// field is an ancestor field without index, which `lowerCheck` only slots for such checks.
+    private func isAnyAncestor(slot: Int32) -> Bool {
+        let s = slots[Int(slot)]
+        return s.code.isAncestor && s.field.argument == nil
+    }
+
     /// The cached value of a field slot for the current event. A hit is a compare and a load,
     /// inlined into the caller; only a miss pays for a call (and its frame).
     @inline(__always)
     func value(slot: Int32, _ x: FieldExtractor) -> FastValue {
         let s = Int(slot)
-        if stamp[s] == epoch { return values[s] }
-        return extract(s, x)
+        if stamp[s] != epoch { extract(s, x) }
+        return values[s]
+    }
+
+    /// Makes sure the cache holds slot `s`'s value for the current event. The checks and the
+    /// index then read it in place (`values[s]`): a copy of a value taken out, and its release
+    /// after, cost an outlined call each.
+    @inline(__always)
+    private func fill(_ s: Int, _ x: FieldExtractor) {
+        if stamp[s] != epoch { extract(s, x) }
     }
 
     @inline(never)
-    private func extract(_ s: Int, _ x: FieldExtractor) -> FastValue {
+    private func extract(_ s: Int, _ x: FieldExtractor) {
         let code = codeBuffer[s]
-        // Container metadata without a handle (rule tests, replay) is answered by the
-        // context's extraField hook, which needs the field.
-        let v = code == .external || (code.isContainerMetadata && x.entry?.container == nil)
-            ? x.value(code, argument: slotArguments[s], field: slots[s].field)
-            : x.value(code, argument: slotArguments[s], field: nil)
-        values[s] = slotTransforms[s].isEmpty ? v : Self.transform(v, slotTransforms[s], x)
+        let v: FastValue
+        if plainBuffer[s] {
+            v = x.value(code, argument: nil, field: nil)
+        } else {
+            // Container metadata without a handle (rule tests, replay) is answered by the
+            // context's extraField hook, which needs the field; with no hook it is missing
+            // either way, and the field is not copied for nothing.
+            let hooked = (code == .external || (code.isContainerMetadata && x.entry?.container == nil)) && x.context.extraField != nil
+            let raw = hooked
+                ? x.value(code, argument: slotArguments[s], field: slots[s].field)
+                : x.value(code, argument: slotArguments[s], field: nil)
+            v = slotTransforms[s].isEmpty ? raw : Self.transform(raw, slotTransforms[s], x)
+        }
+        values[s] = v
         stamp[s] = epoch
-        return values[s]
     }
 
     /// A value under `transforms` (innermost first), as the reference evaluator computes it,
@@ -568,14 +641,37 @@ final class CompiledMatcher {
     func candidates(_ index: RuleIndex, _ x: FieldExtractor, into out: UnsafeMutableBufferPointer<UInt64>) {
         index.markAlways(in: out)
         for t in index.texts {
-            _ = value(slot: t.slot, x).withText { b in
+            fill(Int(t.slot), x)
+            _ = values[Int(t.slot)].withText { b in
                 if t.exactLengths & RuleIndex.lengthBit(b.count) != 0 { index.lookup(t.exact, ByteSet.hash(b), into: out) }
                 if t.prefixRoot >= 0 { index.walk(t.prefixRoot, b, reversed: false, into: out) }
                 if t.suffixRoot >= 0 { index.walk(t.suffixRoot, b, reversed: true, into: out) }
+                if t.substringRoot >= 0 { index.walkFromEveryOffset(t.substringRoot, b, firstByte: t.substringFirstByte, into: out) }
             }
         }
+        for t in index.ancestorTexts { ancestorCandidates(t, index, x, into: out) }
         for i in index.ints {
             if case .int(let v) = value(slot: i.slot, x) { index.lookup(i.table, Int(truncatingIfNeeded: v), into: out) }
+        }
+    }
+
+    /// `candidates` for an any-ancestor field: each ancestor the check itself would try
+    /// (generation 1 up, to the first missing) is looked up.
+    @inline(never)
+    private func ancestorCandidates(_ t: RuleIndex.TextField, _ index: RuleIndex, _ x: FieldExtractor,
+                                    into out: UnsafeMutableBufferPointer<UInt64>) {
+        let code = codeBuffer[Int(t.slot)]
+        var generation = 1
+        while generation <= 64 {
+            let v = x.ancestorValue(code, index: generation)
+            if case .missing = v { return }
+            _ = v.withText { b in
+                if t.exactLengths & RuleIndex.lengthBit(b.count) != 0 { index.lookup(t.exact, ByteSet.hash(b), into: out) }
+                if t.prefixRoot >= 0 { index.walk(t.prefixRoot, b, reversed: false, into: out) }
+                if t.suffixRoot >= 0 { index.walk(t.suffixRoot, b, reversed: true, into: out) }
+                if t.substringRoot >= 0 { index.walkFromEveryOffset(t.substringRoot, b, firstByte: t.substringFirstByte, into: out) }
+            }
+            generation += 1
         }
     }
 
@@ -629,7 +725,8 @@ final class CompiledMatcher {
         }
         // Only fields another layer answers need the resolved field itself; `value(slot:)`
         // skips copying it for the others (a copy retains everything a field holds).
-        return test(c.test, value(slot: c.slot, x))
+        fill(s, x)
+        return test(c.test, values[s])
     }
 
     @inline(__always)
@@ -666,7 +763,7 @@ final class CompiledMatcher {
                 }
             } ?? false
         case .textSet(let set): return v.withText { byteSets[Int(set)].contains($0) } ?? false
-        case .contains(let k): return v.withText { ByteSearch.contains($0, textBytes[Int(k)]) } ?? false
+        case .contains(let k, let anchor): return v.withText { ByteSearch.contains($0, textBytes[Int(k)], anchor: Int(anchor)) } ?? false
         case .icontains(let k): return v.withText { ByteSearch.containsIgnoringCase($0, textBytes[Int(k)]) } ?? false
         case .startsWith(let k): return v.withText { ByteSearch.hasPrefix($0, textBytes[Int(k)]) } ?? false
         case .endsWith(let k): return v.withText { ByteSearch.hasSuffix($0, textBytes[Int(k)]) } ?? false

@@ -25,7 +25,8 @@ public final class Engine {
     /// Candidate rules of the current event as a bitmap over rule indices, filled by the
     /// matcher in place: walking its set bits visits them in rule order, once each, without
     /// sorting (a sort of many candidates allocates a merge buffer) or a list to append to.
-    private var candidateBits: [UInt64]
+    /// Memory this object owns: an array here cost a uniqueness check per word written.
+    private let candidateBits: UnsafeMutableBufferPointer<UInt64>
     public private(set) var eventsSeen: UInt64 = 0
     /// Events seen per event-type code (the engine has the code anyway: counting here costs
     /// one increment, where a count keyed by name would hash a string per event).
@@ -50,8 +51,11 @@ public final class Engine {
         self.buckets = buckets
         indexes = buckets.enumerated().map { matcher.index(for: $0.element, eventType: $0.offset) }
         matchesByRule = Array(repeating: 0, count: rules.rules.count)
-        candidateBits = Array(repeating: 0, count: (rules.rules.count + 63) / 64)
+        candidateBits = .allocate(capacity: max((rules.rules.count + 63) / 64, 1))
+        candidateBits.initialize(repeating: 0)
     }
+
+    deinit { candidateBits.deallocate() }
 
     /// Events seen by `evt.type` (types never seen are left out), for metrics.
     public var eventsByType: [(type: String, count: UInt64)] {
@@ -83,17 +87,16 @@ public final class Engine {
         matcher.begin()
         // Rule order decides alert order and what `rule_matching: first` keeps. A rule filed
         // under several keys of one value (an `or`) may come twice: the bitmap keeps it once.
-        candidateBits.withUnsafeMutableBufferPointer { bits in
-            switch evaluator {
-            case .compiled: matcher.candidates(indexes[code.index], x, into: bits)
-            case .reference: for index in buckets[code.index] { bits[index >> 6] |= 1 << UInt64(index & 63) }
-            }
-        }
+        let bits = candidateBits
         let ruleIndex = indexes[code.index]
+        switch evaluator {
+        case .compiled: matcher.candidates(ruleIndex, x, into: bits)
+        case .reference: for index in buckets[code.index] { bits[index >> 6] |= 1 << UInt64(index & 63) }
+        }
         var stop = false
-        for w in 0..<candidateBits.count where candidateBits[w] != 0 {
-            var word = candidateBits[w]
-            candidateBits[w] = 0
+        for w in 0..<bits.count where bits[w] != 0 {
+            var word = bits[w]
+            bits[w] = 0
             while word != 0 && !stop {
                 let index = w << 6 | word.trailingZeroBitCount
                 word &= word - 1

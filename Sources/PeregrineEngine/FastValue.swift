@@ -19,6 +19,9 @@ enum FastValue {
         case .record(let b): return body(b)
         case .owned(let a): return a.withUnsafeBytes(body)
         case .string(let s):
+            // Borrowed in place when it can be (native and small strings): `withUTF8` is
+            // mutating, and the copy it needs costs a retain and a release per test.
+            if let r = s.utf8.withContiguousStorageIfAvailable({ body(UnsafeRawBufferPointer($0)) }) { return r }
             var s = s
             return s.withUTF8 { body(UnsafeRawBufferPointer($0)) }
         default: return nil

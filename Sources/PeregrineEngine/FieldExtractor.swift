@@ -37,8 +37,10 @@ final class FieldExtractor {
     private var arenaUsed = 0
     /// Arenas outgrown during the current event: their bytes may still be referenced until it ends.
     private var retired: [UnsafeMutableRawBufferPointer] = []
-    /// `fd.name` resolved for the current event, when it had to be computed.
-    private var resolvedPath: UnsafeRawBufferPointer?
+    /// `fd.name` of the current event once found (it may be in the arena): `fd.name`,
+    /// `fd.directory` and `fd.filename` each ask for it, and finding it reads the record's
+    /// offsets and, for a refused open, scans the raw path.
+    private var fdNameFound: UnsafeRawBufferPointer?
 
     /// `count` bytes of the arena for the current event.
     func scratch(_ count: Int) -> UnsafeMutableRawBufferPointer {
@@ -56,7 +58,7 @@ final class FieldExtractor {
 
     private func resetArena() {
         arenaUsed = 0
-        resolvedPath = nil
+        fdNameFound = nil
         if !retired.isEmpty {
             for r in retired { r.deallocate() }
             retired.removeAll(keepingCapacity: true)
@@ -78,8 +80,10 @@ final class FieldExtractor {
         self.processes = processes
         entry = processes.entry(event.pid)
         eventType = EventTypeCode.of(event)
-        chain.removeAll(keepingCapacity: true)
+        // Most events ask for no ancestor: emptying an empty array still costs ~50 instructions.
+        if !chain.isEmpty { chain.removeAll(keepingCapacity: true) }
         chainEnded = false
+        fdNameSlash = Self.slashUnknown
         resetArena()
     }
 
@@ -87,7 +91,7 @@ final class FieldExtractor {
     func release() {
         processes = ProcessTable(capacity: 0)
         entry = nil
-        chain.removeAll(keepingCapacity: true)
+        if !chain.isEmpty { chain.removeAll(keepingCapacity: true) }
     }
 
     /// The same event for the reference evaluator and output rendering, answered by this
@@ -179,8 +183,8 @@ final class FieldExtractor {
         case .fdNum: return openSucceeded ? (result.map { .int($0) } ?? .missing) : .missing
         case .fdName: return fdName
         case .fdNameRaw: return event.kind == .open ? .record(event.open.raw) : .missing
-        case .fdDirectory: return Self.slice(fdName, directory: true)
-        case .fdFilename: return Self.slice(fdName, directory: false)
+        case .fdDirectory: return fdNamePart(directory: true)
+        case .fdFilename: return fdNamePart(directory: false)
         case .fdTypeChar:
             guard let flags = openFlags else { return .missing }
             return .string(flags & 0o200000 != 0 ? "d" : "f")
@@ -274,27 +278,59 @@ final class FieldExtractor {
     }
 
     var fdName: FastValue {
+        if let found = fdNameFound { return .record(found) }
         guard event.kind == .open else { return .missing }
         let open = event.open
-        if open.path.count > 0 { return .record(open.path) }
-        // A refused open of a clean absolute path (most of them) is its own fd.name: no copy.
-        if PathNormalizer.isNormalAbsolute(open.raw) { return .record(open.raw) }
-        if let done = resolvedPath { return .record(done) }
-        let path = resolve(open.raw, relativeTo: open.base)
-        resolvedPath = path
+        let path: UnsafeRawBufferPointer
+        if open.path.count > 0 {
+            path = open.path
+        } else if PathNormalizer.isNormalAbsolute(open.raw) {
+            // A refused open of a clean absolute path (most of them) is its own fd.name: no copy.
+            path = open.raw
+        } else {
+            path = resolve(open.raw, relativeTo: open.base)
+        }
+        fdNameFound = path
         return .record(path)
     }
 
-    /// Offset of the last '/' (a plain pointer loop: `lastIndex(of:)` through the generic
-    /// collection API cost more than the rest of `fd.directory`).
+    /// Offset of the last '/' in `fd.name` for the current event (-1: it has none), found once
+    /// for both `fd.directory` and `fd.filename`; `slashUnknown` until one of them is asked for.
+    private var fdNameSlash = FieldExtractor.slashUnknown
+    private static let slashUnknown = -2
+
+    /// `fd.directory` or `fd.filename`: borrowed slices of `fd.name` (always borrowed text or
+    /// missing), with `slice(_:directory:)`'s meaning.
+    func fdNamePart(directory: Bool) -> FastValue {
+        let name = fdName
+        guard case .record(let b) = name else { return Self.slice(name, directory: directory) }
+        if fdNameSlash == Self.slashUnknown { fdNameSlash = Self.lastSlash(b) ?? -1 }
+        let slash = fdNameSlash
+        if slash < 0 { return Self.slice(name, directory: directory) }
+        if directory { return slash == 0 ? .string("/") : .record(UnsafeRawBufferPointer(rebasing: b[..<slash])) }
+        return .record(UnsafeRawBufferPointer(rebasing: b[(slash + 1)...]))
+    }
+
+    /// Offset of the last '/', eight bytes per step: a path's final component is often tens
+    /// of bytes (Python's `__pycache__` files), and a byte loop cost ~6 instructions a byte.
     @inline(__always)
     static func lastSlash(_ b: UnsafeRawBufferPointer) -> Int? {
         guard let base = b.baseAddress else { return nil }
+        let slashes: UInt64 = 0x2F2F_2F2F_2F2F_2F2F
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        var end = b.count
+        while end >= 8 {
+            // Bytes equal to '/' become zero; the high bit of each zero byte is then set, and
+            // only of those (the exact form of the zero-byte test: no carries between bytes).
+            let x = base.loadUnaligned(fromByteOffset: end - 8, as: UInt64.self) ^ slashes
+            let zeros = ~(((x & low7) &+ low7) | x | low7)
+            if zeros != 0 { return end - 8 + (63 - zeros.leadingZeroBitCount) / 8 }
+            end -= 8
+        }
         let p = base.assumingMemoryBound(to: UInt8.self)
-        var i = b.count
-        while i > 0 {
-            i -= 1
-            if p[i] == 47 { return i }
+        while end > 0 {
+            end -= 1
+            if p[end] == 47 { return end }
         }
         return nil
     }

@@ -12,12 +12,21 @@
 /// bitmap over rule indices, are then evaluated in full, in rule order. The index only ever
 /// adds candidates (hash collisions, prefixes that are not whole path components): it never
 /// decides a match.
+///
+/// A text key on an ancestor field without index (`proc.aname = x`, true if any ancestor has
+/// it) is looked up once per ancestor, the ancestors the check itself would try.
+///
+/// `contains` keys are found by walking a trie of them from every offset of the value: one
+/// pass for all of a field's `contains` checks, where the root's byte map turns most offsets
+/// away at once; when the keys all start with one byte, from the offsets memchr finds it at.
 final class RuleIndex {
     /// One way a rule can be found: a field slot and a key of some kind.
     enum Key: Hashable {
         case exact(Int32, [UInt8])
         case prefix(Int32, [UInt8])
         case suffix(Int32, [UInt8])
+        /// `contains`: the bytes anywhere in the value.
+        case substring(Int32, [UInt8])
         case int(Int32, Int64)
     }
 
@@ -25,6 +34,9 @@ final class RuleIndex {
     struct Builder {
         struct Text {
             var slot: Int32
+            /// The slot is an ancestor field without index (`proc.aname`): a rule filed under
+            /// it needs some ancestor to have the key, so every ancestor's value is looked up.
+            var anyAncestor = false
             /// hash(value) → rule indices
             var exact: [Int: [Int]] = [:]
             /// Bit n: some exact value has n bytes (bit 63: 63 or more).
@@ -32,6 +44,8 @@ final class RuleIndex {
             var prefixes: [(key: [UInt8], rule: Int)] = []
             /// Suffixes (`endswith`), bytes reversed.
             var suffixes: [(key: [UInt8], rule: Int)] = []
+            /// Substrings (`contains`).
+            var substrings: [(key: [UInt8], rule: Int)] = []
         }
 
         var always: [Int] = []
@@ -51,6 +65,8 @@ final class RuleIndex {
                 texts[textIndex(slot)].prefixes.append((p, rule))
             case .suffix(let slot, let p):
                 texts[textIndex(slot)].suffixes.append((p.reversed(), rule))
+            case .substring(let slot, let p):
+                texts[textIndex(slot)].substrings.append((p, rule))
             case .int(let slot, let v):
                 let i: Int
                 if let existing = ints.firstIndex(where: { $0.slot == slot }) {
@@ -84,6 +100,10 @@ final class RuleIndex {
         var exactLengths: UInt64
         var prefixRoot: Int32
         var suffixRoot: Int32
+        /// A trie over the `contains` keys, walked from every offset of the value (-1: none).
+        var substringRoot: Int32
+        /// The byte all `contains` keys start with, if they share one (-1: they do not).
+        var substringFirstByte: Int32
     }
 
     struct IntField {
@@ -160,6 +180,9 @@ final class RuleIndex {
     // reference counting or uniqueness checks per access.
     let always: UnsafeMutableBufferPointer<Int32>
     let texts: UnsafeMutableBufferPointer<TextField>
+    /// Text fields of any-ancestor keys (`Builder.Text.anyAncestor`), apart from `texts`: they
+    /// are looked up once per ancestor, not once per event.
+    let ancestorTexts: UnsafeMutableBufferPointer<TextField>
     let ints: UnsafeMutableBufferPointer<IntField>
     let slots: UnsafeMutableBufferPointer<HashSlot>
     let nodes: UnsafeMutableBufferPointer<TrieNode>
@@ -182,11 +205,17 @@ final class RuleIndex {
         var ranks: [UInt16] = []
         var rules: [Int32] = []
         var texts: [TextField] = []
+        var ancestorTexts: [TextField] = []
         for t in b.texts {
             let exact = Self.hashTable(t.exact, &slots, &rules)
             let prefixRoot = Self.trie(t.prefixes, &nodes, &bitmaps, &ranks, &rules)
             let suffixRoot = Self.trie(t.suffixes, &nodes, &bitmaps, &ranks, &rules)
-            texts.append(TextField(slot: t.slot, exact: exact, exactLengths: t.exactLengths, prefixRoot: prefixRoot, suffixRoot: suffixRoot))
+            let substringRoot = Self.trie(t.substrings, &nodes, &bitmaps, &ranks, &rules)
+            let firstBytes = Set(t.substrings.map { $0.key[0] })
+            let field = TextField(slot: t.slot, exact: exact, exactLengths: t.exactLengths, prefixRoot: prefixRoot,
+                                  suffixRoot: suffixRoot, substringRoot: substringRoot,
+                                  substringFirstByte: firstBytes.count == 1 ? Int32(firstBytes.first!) : -1)
+            if t.anyAncestor { ancestorTexts.append(field) } else { texts.append(field) }
         }
         var ints: [IntField] = []
         for i in b.ints {
@@ -195,6 +224,7 @@ final class RuleIndex {
         self.slots = Self.buffer(slots)
         self.always = Self.buffer(b.always.map { Int32($0) })
         self.texts = Self.buffer(texts)
+        self.ancestorTexts = Self.buffer(ancestorTexts)
         self.ints = Self.buffer(ints)
         self.nodes = Self.buffer(nodes)
         self.bitmaps = Self.buffer(bitmaps)
@@ -206,6 +236,7 @@ final class RuleIndex {
     deinit {
         for p in [always.baseAddress, rules.baseAddress, roots.baseAddress] { p?.deallocate() }
         texts.baseAddress?.deallocate()
+        ancestorTexts.baseAddress?.deallocate()
         ints.baseAddress?.deallocate()
         nodes.baseAddress?.deallocate()
         bitmaps.baseAddress?.deallocate()
@@ -265,10 +296,11 @@ final class RuleIndex {
 
     /// Marks the rules of trie `root` filed under a prefix of `b` (read backwards when
     /// `reversed`: suffixes) in the bitmap `out`. One walk, stopping where no indexed key continues.
+    /// `from`: where the prefix starts (`contains` keys are prefixes at every offset).
     @inline(__always)
-    func walk(_ root: Int32, _ b: UnsafeRawBufferPointer, reversed: Bool, into out: UnsafeMutableBufferPointer<UInt64>) {
+    func walk(_ root: Int32, _ b: UnsafeRawBufferPointer, from: Int = 0, reversed: Bool, into out: UnsafeMutableBufferPointer<UInt64>) {
         var node = Int(root)
-        var i = 0
+        var i = from
         let count = b.count
         while true {
             let n = nodes[node]
@@ -284,6 +316,28 @@ final class RuleIndex {
             let below = word & (bit &- 1)
             if below != 0 { node &+= below.nonzeroBitCount }
             i += 1
+        }
+    }
+
+    /// `walk` from every offset of `b`: the rules of trie `root` filed under a substring of it.
+    /// When every key starts with `firstByte` (>= 0), only from the offsets memchr finds it at.
+    @inline(never)
+    func walkFromEveryOffset(_ root: Int32, _ b: UnsafeRawBufferPointer, firstByte: Int32,
+                             into out: UnsafeMutableBufferPointer<UInt64>) {
+        var start = 0
+        if firstByte >= 0 {
+            guard let base = b.baseAddress else { return }
+            while start < b.count {
+                guard let hit = memchr(base + start, firstByte, b.count - start) else { return }
+                let at = base.distance(to: UnsafeRawPointer(hit))
+                walk(root, b, from: at, reversed: false, into: out)
+                start = at + 1
+            }
+            return
+        }
+        while start < b.count {
+            walk(root, b, from: start, reversed: false, into: out)
+            start += 1
         }
     }
 
@@ -311,3 +365,7 @@ final class RuleIndex {
         }
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -108,6 +108,76 @@ import Testing
         #expect(alerts.map(\.output) == ["sh bash python3 bash -i"])
     }
 
+    /// Rules whose only indexable condition is on any ancestor are filed under it: they must
+    /// still fire for an ancestor several generations up, and only then.
+    @Test func anyAncestorRulesAreFoundThroughEveryGeneration() throws {
+        let rules = try Self.load("""
+            - rule: Under launcher
+              desc: t
+              condition: evt.type = execve and proc.aname in (launcher, supervisor) and proc.name = sh
+              output: "%proc.name"
+              priority: NOTICE
+            - rule: Under something launched
+              desc: t
+              condition: evt.type = execve and proc.aexepath startswith /opt/launch
+              output: "%proc.name"
+              priority: NOTICE
+            - rule: Some ancestor not launcher
+              desc: t
+              condition: evt.type = execve and proc.aname != launcher and proc.name = sh
+              output: "%proc.name"
+              priority: NOTICE
+            """, defaults: false)
+        let seed = [
+            ProcessInfo(pid: 10, ppid: 1, name: "launcher", exePath: "/opt/launcher/bin/launcher", args: ["launcher"]),
+            ProcessInfo(pid: 11, ppid: 10, name: "bash", exePath: "/usr/bin/bash", args: ["bash"]),
+            ProcessInfo(pid: 12, ppid: 11, name: "make", exePath: "/usr/bin/make", args: ["make"]),
+            ProcessInfo(pid: 20, ppid: 1, name: "cron", exePath: "/usr/sbin/cron", args: ["cron"]),
+        ]
+        let under = Self.run([Self.exec(pid: 13, ppid: 12, comm: "sh", exe: "/bin/sh", args: ["sh"])], rules: rules, seed: seed)
+        #expect(under.map(\.rule) == ["Under launcher", "Under something launched", "Some ancestor not launcher"])
+        let elsewhere = Self.run([Self.exec(pid: 21, ppid: 20, comm: "sh", exe: "/bin/sh", args: ["sh"])], rules: rules, seed: seed)
+        #expect(elsewhere.map(\.rule) == ["Some ancestor not launcher"])
+    }
+
+    /// Enough `contains` checks on one field for the index to file them under their substrings:
+    /// each must still fire wherever its text is (overlapping others, at the very end), and
+    /// only then.
+    @Test func containsRulesAreFoundAtEveryOffset() throws {
+        let patterns = ["--secret", "secret-1", "et-1", "-1 --", "--verbose", "bose", "zzz", "q", "tail", "ai"]
+        var yaml = ""
+        for (i, p) in patterns.enumerated() {
+            yaml += "- rule: R\(i)\n  desc: t\n  condition: evt.type = execve and proc.cmdline contains \"\(p)\"\n"
+                + "  output: \"%proc.cmdline\"\n  priority: NOTICE\n"
+        }
+        let rules = try Self.load(yaml, defaults: false)
+        let hit = Self.run([Self.exec(pid: 13, ppid: 1, comm: "tool", exe: "/bin/tool", args: ["tool", "--secret-1", "--verbose", "tail"])],
+                           rules: rules)
+        #expect(hit.map(\.rule) == ["R0", "R1", "R2", "R3", "R4", "R5", "R8", "R9"])
+        let miss = Self.run([Self.exec(pid: 14, ppid: 1, comm: "tool", exe: "/bin/tool", args: ["tool", "--other"])], rules: rules)
+        #expect(miss.isEmpty)
+    }
+
+    /// One rule whose `contains` keys all start with one byte is filed under them (memchr finds
+    /// where to look): false starts on that byte, overlaps and the very end of the value.
+    @Test func containsKeysSharingAFirstByteAreFoundAfterFalseStarts() throws {
+        let rules = try Self.load("""
+            - rule: Traversal
+              desc: t
+              condition: evt.type = execve and (proc.cmdline contains "../" or proc.cmdline contains ".//")
+              output: "%proc.cmdline"
+              priority: NOTICE
+            """, defaults: false)
+        func fired(_ args: [String]) -> Bool {
+            !Self.run([Self.exec(pid: 13, ppid: 1, comm: "cat", exe: "/bin/cat", args: args)], rules: rules).isEmpty
+        }
+        #expect(fired(["cat", "a.b/.c/../x"]))
+        #expect(fired(["cat", "x/...//"]))
+        #expect(fired(["cat", "a/.."]) == false)
+        #expect(fired(["cat", "a/../"]))
+        #expect(fired(["cat", "a.b/.c/.x"]) == false)
+    }
+
     @Test func failedOpensAreMatchedOnTheirAbsolutePath() throws {
         let rules = try Self.load("""
             - rule: GPU attempt
@@ -144,6 +214,41 @@ import Testing
             engine.process(decoder.decode(raw)!, number: 1, processes: ProcessTable()) { names.append($0.rule) }
         }
         #expect(names == ["A"])
+    }
+
+    /// `contains` looks for any one byte of the pattern first: whichever it picks, it agrees with
+    /// a plain search, for matches at the start, the end, overlapping a false start, and none.
+    @Test func containsAgreesWhicheverByteItLooksForFirst() {
+        let texts = ["/home/u/.ssh/id_rsa", "/.ssh/", "//.ssh/x", "/.ss/.ssh", "/.ssh", "aaab", "", "tool --secret-1"]
+        let patterns = ["/.ssh/", "id_rsa", "aab", "/", "--secret-", ".ssh", "x", "h/"]
+        for text in texts {
+            for pattern in patterns {
+                let t = Array(text.utf8), p = Array(pattern.utf8)
+                let expected = t.count >= p.count && (0...(t.count - p.count)).contains { Array(t[$0..<($0 + p.count)]) == p }
+                for k in 0..<p.count {
+                    let found = t.withUnsafeBytes { tb in p.withUnsafeBytes { ByteSearch.contains(tb, $0, anchor: k) } }
+                    #expect(found == expected, "\(pattern) in \(text), anchor \(k)")
+                }
+            }
+        }
+        #expect(ByteSearch.anchor(Array("/.ssh/".utf8)) == 4)
+    }
+
+    /// `fd.directory` and `fd.filename` split at the last '/' found eight bytes at a time:
+    /// every position of the slash, in every lane of a word, with and without a short tail,
+    /// and bytes that differ from '/' in one bit only.
+    @Test func lastSlashIsFoundAtEveryOffset() {
+        for count in 0...40 {
+            for slash in -1..<count {
+                var bytes = (0..<count).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+                for i in 0..<count where i % 3 == 0 { bytes[i] = i % 2 == 0 ? 0x2E : 0xAF }
+                if slash >= 0 { bytes[slash] = UInt8(ascii: "/") }
+                if slash > 2 { bytes[slash / 2] = UInt8(ascii: "/") }
+                let expected = bytes.lastIndex(of: UInt8(ascii: "/"))
+                let found = bytes.withUnsafeBytes { FieldExtractor.lastSlash($0) }
+                #expect(found == expected, "\(count) bytes, slash at \(slash)")
+            }
+        }
     }
 }
 
