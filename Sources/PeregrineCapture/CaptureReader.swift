@@ -29,8 +29,13 @@ public final class CaptureReader {
         prefix.count >= 16 && Array(prefix[8..<16]) == CaptureFormat.magic
     }
 
-    public init(path: String) throws {
-        input = try FileInput(path: path)
+    public convenience init(path: String) throws {
+        try self.init(input: FileInput(path: path))
+    }
+
+    init(input: FileInput) throws {
+        self.input = input
+        let path = input.path
         guard let (type, body, start) = try Self.readBlock(input) else {
             throw CaptureError(file: path, offset: 0, "empty file: not a Peregrine capture")
         }

@@ -22,14 +22,19 @@ struct ReplaySource {
     /// after delivering everything before it; returns notes for the operator.
     func read(start: (Info) -> Void, processes: ([ProcessInfo]) -> Void,
               record: (UInt64, UnsafeRawBufferPointer) -> Void) throws -> [String] {
-        if try isPeregrineCapture() {
-            let reader = try CaptureReader(path: path)
+        switch try CaptureFile.open(path: path) {
+        case .peregrine(let reader):
             start(Info(bootToEpochNs: reader.header.bootToEpochNs,
                        hostname: reader.header.metadata.first { $0.0 == "hostname" }?.1))
             let summary = try reader.read(processes: processes, record: record)
             return summary.closedCleanly ? [] : ["\(path): the capture has no end block (the writer was stopped abruptly); read \(summary.records) events up to the last complete block"]
+        case .scap(var reader):
+            return try readScap(&reader, start: start, processes: processes, record: record)
         }
-        var reader = try ScapReader(path: path)
+    }
+
+    private func readScap(_ reader: inout ScapReader, start: (Info) -> Void, processes: ([ProcessInfo]) -> Void,
+                          record: (UInt64, UnsafeRawBufferPointer) -> Void) throws -> [String] {
         start(Info(bootToEpochNs: reader.bootToEpochNs, hostname: reader.machine?.hostname, users: reader.users, groups: reader.groups))
         processes(reader.initialProcesses)
         while let item = try reader.next() {
@@ -37,14 +42,5 @@ struct ReplaySource {
         }
         let skipped = reader.skippedEvents.values.reduce(0, +)
         return skipped > 0 ? ["\(path): \(skipped) events of types Peregrine does not model were skipped"] : []
-    }
-
-    private func isPeregrineCapture() throws -> Bool {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw CaptureError(file: path, offset: 0, "cannot open: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var prefix = [UInt8](repeating: 0, count: 16)
-        let n = Glibc.read(fd, &prefix, 16)
-        return n == 16 && CaptureReader.isCapture(prefix: prefix)
     }
 }
