@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import PeregrineEvents
@@ -83,20 +80,15 @@ public final class CRISource: ContainerMetadataSource {
     static let podCacheNs: UInt64 = 10_000_000_000
 
     private func podStatus(_ id: String) async throws -> Runtime_V1_PodSandboxStatus? {
-        let now = Self.monotonicNs()
+        let now = ContainerTracker.monotonicNs()
         if let hit = recentPods.withLock({ $0[id] }), now &- hit.atNs < Self.podCacheNs { return hit.status }
         guard let status = try await askPodStatus(id) else { return nil }
         recentPods.withLock { cache in
             if cache.count >= 1024 { cache = cache.filter { now &- $0.value.atNs < Self.podCacheNs } }
+            if cache.count >= 1024 { cache.removeAll() }  // a bound even when every answer is fresh
             cache[id] = (status, now)
         }
         return status
-    }
-
-    private static func monotonicNs() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 
     private func askPodStatus(_ id: String) async throws -> Runtime_V1_PodSandboxStatus? {

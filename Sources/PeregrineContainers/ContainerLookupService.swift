@@ -218,4 +218,3 @@ public final class ContainerLookupService: Sendable {
         return stat(path, &st) == 0
     }
 }
-
