@@ -9,14 +9,15 @@ import Testing
 /// accounts for every record exactly: generated − received = reported lost.
 ///
 /// The load comes from a child shell, traced alone, so that nothing else (other tests in
-/// this process) adds records: it waits on a pipe until the probe is set up, opens a missing
-/// file N times, then waits again until the probe is detached.
+/// this process) adds records: it says when its own start-up is over (the loader's and the
+/// redirection's opens must not be traced), waits on a pipe until the probe is set up, opens
+/// a missing file N times, then waits again until the probe is detached.
 @Suite(.serialized) struct LostRecordTests {
     @Test func everyRecordIsReceivedOrCountedLost() throws {
         let generated = 20_000
         let path = "/tmp/pg-lost-\(getpid())-does-not-exist"
-        // stderr goes to /dev/null before "go" (opening it later would be one more record).
-        let script = "exec 3>&2 2>/dev/null; read go; i=0; while [ $i -lt \(generated) ]; do true < \(path); i=$((i+1)); done; echo done >&3; read stop"
+        // stderr goes to /dev/null before "ready" (opening it later would be one more record).
+        let script = "exec 3>&2 2>/dev/null; echo ready >&3; read go; i=0; while [ $i -lt \(generated) ]; do true < \(path); i=$((i+1)); done; echo done >&3; read stop"
         var control: [Int32] = [0, 0]
         var report: [Int32] = [0, 0]
         #expect(pipe(&control) == 0 && pipe(&report) == 0)
@@ -32,6 +33,9 @@ import Testing
         #expect(posix_spawn(&child, "/bin/sh", &actions, nil, &argv, environ) == 0)
         close(control[0])
         close(report[1])
+        var buffer = [UInt8](repeating: 0, count: 16)
+        // The shell's start-up is slower than attaching on some machines: wait for it.
+        #expect(read(report[0], &buffer, buffer.count) > 0) // "ready"
 
         var options = Probe.Options()
         options.selfPid = nil
@@ -44,7 +48,6 @@ import Testing
         defer { probe.close() }
 
         _ = write(control[1], "go\n", 3)
-        var buffer = [UInt8](repeating: 0, count: 16)
         let n = read(report[0], &buffer, buffer.count) // "done": the loop has finished
         #expect(n > 0)
         probe.detach()
