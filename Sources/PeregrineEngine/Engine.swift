@@ -12,8 +12,8 @@ public final class Engine {
     public enum Evaluator: Sendable { case compiled, reference }
 
     public let rules: RuleSet
-    public var context: EngineContext { didSet { extractor = nil } }
-    /// Reused for every event (see `FieldExtractor`).
+    public var context: EngineContext { didSet { extractor?.context = context } }
+    /// Reused for every event (see `FieldExtractor`); made by the first event that needs it.
     private var extractor: FieldExtractor?
     public let matching: Matching
     public let evaluator: Evaluator
@@ -75,20 +75,32 @@ public final class Engine {
         let code = EventTypeCode.of(event)
         seenByType[code.index] &+= 1
         if buckets[code.index].isEmpty { return }
-        let x: FieldExtractor
-        if let reused = extractor {
-            reused.reset(event: event, number: number, processes: processes)
-            x = reused
-        } else {
-            x = FieldExtractor(event: event, number: number, processes: processes, context: context)
-            extractor = x
+        // The table is lent to the extractor by address for this call only (see `FieldExtractor`).
+        withUnsafePointer(to: processes) { table in
+            match(event, type: code, number: number, table: table, emit: emit)
         }
+    }
+
+    private func match(_ event: EventView, type code: EventTypeCode, number: UInt64, table: UnsafePointer<ProcessTable>,
+                       emit: (Alert) -> Void) {
+        if extractor == nil { extractor = FieldExtractor(borrowing: table, event: event, context: context) }
+        // Unmanaged, guaranteed references: self keeps the extractor and the indexes alive for
+        // the call, and a strong local cost a retain and a release per event each.
+        Unmanaged.passUnretained(extractor!)._withUnsafeGuaranteedRef { x in
+            Unmanaged.passUnretained(indexes[code.index])._withUnsafeGuaranteedRef { ruleIndex in
+                match(event, type: code, number: number, table: table, x, ruleIndex, emit: emit)
+            }
+        }
+    }
+
+    private func match(_ event: EventView, type code: EventTypeCode, number: UInt64, table: UnsafePointer<ProcessTable>,
+                       _ x: FieldExtractor, _ ruleIndex: RuleIndex, emit: (Alert) -> Void) {
+        x.reset(event: event, type: code, number: number, table: table)
         defer { x.release() }
         matcher.begin()
         // Rule order decides alert order and what `rule_matching: first` keeps. A rule filed
         // under several keys of one value (an `or`) may come twice: the bitmap keeps it once.
         let bits = candidateBits
-        let ruleIndex = indexes[code.index]
         switch evaluator {
         case .compiled: matcher.candidates(ruleIndex, x, into: bits)
         case .reference: for index in buckets[code.index] { bits[index >> 6] |= 1 << UInt64(index & 63) }

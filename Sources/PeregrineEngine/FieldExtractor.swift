@@ -10,23 +10,55 @@ import PeregrineRules
 final class FieldExtractor {
     private(set) var event: EventView
     private(set) var number: UInt64
-    private(set) var processes: ProcessTable
-    let context: EngineContext
-    /// The event's process, by reference (see `ProcessTable.Entry`).
-    private(set) var entry: ProcessTable.Entry?
+    /// The process table of the current event. The engine lends its caller's table for the
+    /// length of `Engine.process` (a pointer: holding the table would cost a retain and a
+    /// release per event, and the caller's next change to it a copy); an extractor made for
+    /// `EventFields` owns a copy instead.
+    private var table: UnsafePointer<ProcessTable>
+    private let ownedTable: UnsafeMutablePointer<ProcessTable>?
+    var processes: ProcessTable { table.pointee }
+    var context: EngineContext
+    /// The event's process, by reference (see `ProcessTable.Entry`), looked up when a field
+    /// first needs it: most events are settled by fields of the record alone.
+    var entry: ProcessTable.Entry? {
+        if !entryFound {
+            foundEntry = ProcessTable.entry(event.pid, in: table)
+            entryFound = true
+        }
+        return foundEntry
+    }
+    private var foundEntry: ProcessTable.Entry?
+    private var entryFound = false
     var process: ProcessInfo? { entry?.info }
     private(set) var eventType: EventTypeCode
 
+    /// An extractor that owns a copy of `processes` (for `EventFields`).
     init(event: EventView, number: UInt64, processes: ProcessTable, context: EngineContext) {
         self.event = event
         self.number = number
-        self.processes = processes
+        let owned = UnsafeMutablePointer<ProcessTable>.allocate(capacity: 1)
+        owned.initialize(to: processes)
+        ownedTable = owned
+        table = UnsafePointer(owned)
         self.context = context
-        entry = processes.entry(event.pid)
+        eventType = EventTypeCode.of(event)
+    }
+
+    /// An extractor the engine points at each event in turn with `reset`.
+    init(borrowing table: UnsafePointer<ProcessTable>, event: EventView, context: EngineContext) {
+        self.event = event
+        number = 0
+        self.table = table
+        ownedTable = nil
+        self.context = context
         eventType = EventTypeCode.of(event)
     }
 
     deinit {
+        if let ownedTable {
+            ownedTable.deinitialize(count: 1)
+            ownedTable.deallocate()
+        }
         arena.deallocate()
         for r in retired { r.deallocate() }
     }
@@ -73,13 +105,13 @@ final class FieldExtractor {
         return UnsafeRawBufferPointer(rebasing: room[0..<n])
     }
 
-    /// Points the extractor at the next event.
-    func reset(event: EventView, number: UInt64, processes: ProcessTable) {
+    /// Points the extractor at the next event, in `table` (valid until `release`).
+    func reset(event: EventView, type: EventTypeCode, number: UInt64, table: UnsafePointer<ProcessTable>) {
         self.event = event
         self.number = number
-        self.processes = processes
-        entry = processes.entry(event.pid)
-        eventType = EventTypeCode.of(event)
+        self.table = table
+        entryFound = false
+        eventType = type
         // Most events ask for no ancestor: emptying an empty array still costs ~50 instructions.
         if !chain.isEmpty { chain.removeAll(keepingCapacity: true) }
         chainEnded = false
@@ -87,10 +119,12 @@ final class FieldExtractor {
         resetArena()
     }
 
-    /// Lets go of the process table (so the caller's next mutation of it does not copy).
+    /// Lets go of the event's process and ancestors (the table itself is only borrowed).
     func release() {
-        processes = ProcessTable(capacity: 0)
-        entry = nil
+        if entryFound {
+            foundEntry = nil
+            entryFound = false
+        }
         if !chain.isEmpty { chain.removeAll(keepingCapacity: true) }
     }
 
@@ -267,7 +301,7 @@ final class FieldExtractor {
         if index == 0 { return entry }
         while chain.count < index && !chainEnded {
             let pid = chain.last?.info.ppid ?? entry?.info.ppid ?? event.ppid
-            guard pid != 0, chain.count < 64, let p = processes.entry(pid) else {
+            guard pid != 0, chain.count < 64, let p = ProcessTable.entry(pid, in: table) else {
                 chainEnded = true
                 break
             }

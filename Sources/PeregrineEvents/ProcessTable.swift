@@ -45,6 +45,12 @@ public struct ProcessTable {
     /// The entry of `pid` without copying it (the hot path's way in).
     public func entry(_ pid: UInt32) -> Entry? { entries[Pid(pid)] }
 
+    /// `entry(_:)` of a table lent by address: a call on `table.pointee` copies the table out
+    /// first (a retain and a release per lookup); the dictionary read here borrows it in place.
+    public static func entry(_ pid: UInt32, in table: UnsafePointer<ProcessTable>) -> Entry? {
+        table.pointee.entries[Pid(pid)]
+    }
+
     /// Visits every entry, in no particular order.
     public func forEachEntry(_ body: (Entry) -> Void) {
         for entry in entries.values { body(entry) }
