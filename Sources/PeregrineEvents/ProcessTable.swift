@@ -30,7 +30,24 @@ public struct ProcessTable {
 
     /// `Dictionary()`, not `[:]`: the literal builds (and frees) an empty element array each
     /// time, and the engine makes an empty table per event to drop its reference.
-    private var entries = [Pid: Entry]()
+    private var entries = [Pid: Entry]() {
+        // Any change may replace or remove the remembered entry.
+        didSet { forgetRecent() }
+    }
+    /// The entry of the process of the last record folded in by `apply`, remembered because
+    /// the engine asks for that same process next, and runs of records from one process are
+    /// the norm: a hit is a compare instead of a hash lookup (and no reference counting when
+    /// the process is the same as the record before). Cleared by every change to `entries`.
+    private var recentPid = Self.noPid
+    private var recentEntry: Entry?
+    private static let noPid = UInt32.max
+
+    private mutating func forgetRecent() {
+        if recentPid != Self.noPid {
+            recentPid = Self.noPid
+            recentEntry = nil
+        }
+    }
     public let capacity: Int
     public private(set) var overflows: UInt64 = 0
 
@@ -43,12 +60,12 @@ public struct ProcessTable {
     public subscript(pid: UInt32) -> ProcessInfo? { entries[Pid(pid)]?.info }
 
     /// The entry of `pid` without copying it (the hot path's way in).
-    public func entry(_ pid: UInt32) -> Entry? { entries[Pid(pid)] }
+    public func entry(_ pid: UInt32) -> Entry? { pid == recentPid ? recentEntry : entries[Pid(pid)] }
 
     /// `entry(_:)` of a table lent by address: a call on `table.pointee` copies the table out
     /// first (a retain and a release per lookup); the dictionary read here borrows it in place.
     public static func entry(_ pid: UInt32, in table: UnsafePointer<ProcessTable>) -> Entry? {
-        table.pointee.entries[Pid(pid)]
+        pid == table.pointee.recentPid ? table.pointee.recentEntry : table.pointee.entries[Pid(pid)]
     }
 
     /// Visits every entry, in no particular order.
@@ -116,8 +133,12 @@ public struct ProcessTable {
         case .open, .mount:
             // A process we never saw (started before a capture began, say) still gets an
             // entry from what every record carries.
+            if event.pid == recentPid { return }
             // index(forKey:), not `entries[pid] == nil`: that copies the whole entry out.
-            if entries.index(forKey: Pid(event.pid)) == nil {
+            if let i = entries.index(forKey: Pid(event.pid)) {
+                recentEntry = entries.values[i]
+                recentPid = event.pid
+            } else {
                 insert(ProcessInfo(pid: event.pid, ppid: event.ppid, name: Self.string(event.comm), uid: event.uid, gid: event.gid))
             }
         }

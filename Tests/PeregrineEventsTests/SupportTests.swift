@@ -135,6 +135,56 @@ import Testing
         #expect(table.overflows == 0)
     }
 
+    /// The table remembers the process of the last record applied (the engine asks for it
+    /// next); every kind of change to that process must be seen through `entry`, never the
+    /// remembered box from before the change.
+    @Test func theRememberedProcessFollowsEveryChange() throws {
+        var table = ProcessTable()
+        var decoder = RecordDecoder()
+        func apply(_ record: RecordWriter) throws {
+            try record.bytes().withUnsafeBytes { raw in
+                let decoded = decoder.decode(raw)
+                table.apply(try #require(decoded))
+            }
+        }
+        func open() -> RecordWriter {
+            var r = RecordWriter(kind: .open, syscall: .openat, pid: 40, ppid: 1, comm: "sh")
+            r.string("/etc/passwd", at: WireLayout.Open.path)
+            r.string("/etc/passwd", at: WireLayout.Open.raw)
+            return r
+        }
+        try apply(open())
+        try apply(open()) // the second is answered from the remembered entry
+        #expect(table.entry(40)?.info.name == "sh")
+
+        var exec = RecordWriter(kind: .exec, syscall: .execve, pid: 40, ppid: 1, comm: "python3")
+        exec.string("/usr/bin/python3", at: WireLayout.Exec.exe)
+        exec.arguments(["python3"], at: WireLayout.Exec.args)
+        try apply(exec)
+        #expect(table.entry(40)?.info.name == "python3")
+        try apply(open())
+        withUnsafePointer(to: table) { #expect(ProcessTable.entry(40, in: $0)?.info.exePath == "/usr/bin/python3") }
+
+        var chdir = RecordWriter(kind: .chdir, syscall: .chdir, pid: 40, ppid: 1, comm: "python3")
+        chdir.string("/srv", at: WireLayout.Chdir.cwd)
+        try apply(chdir)
+        #expect(table.entry(40)?.info.cwd == "/srv")
+
+        try apply(open())
+        table.insert(ProcessInfo(pid: 40, ppid: 1, name: "replaced"))
+        #expect(table.entry(40)?.info.name == "replaced")
+
+        try apply(open())
+        let copy = table
+        table.remove(pid: 40)
+        #expect(table.entry(40) == nil)
+        withUnsafePointer(to: table) { #expect(ProcessTable.entry(40, in: $0) == nil) }
+        #expect(copy.entry(40)?.info.name == "replaced") // a copy keeps its own state
+
+        try apply(open()) // an open of an unknown process enters it
+        #expect(table.entry(40)?.info.name == "sh")
+    }
+
     @Test func overflowIsCounted() {
         var table = ProcessTable(capacity: 2)
         for pid in UInt32(1)...UInt32(5) { table.insert(ProcessInfo(pid: pid, ppid: 0)) }
