@@ -19,7 +19,7 @@ final class FieldExtractor {
     var processes: ProcessTable { table.pointee }
     var context: EngineContext
     /// The event's process, by reference (see `ProcessTable.Entry`), looked up when a field
-    /// first needs it: most events are settled by fields of the record alone.
+    /// first needs it: an event settled by fields of the record alone never asks.
     var entry: ProcessTable.Entry? {
         if !entryFound {
             foundEntry = ProcessTable.entry(event.pid, in: table)

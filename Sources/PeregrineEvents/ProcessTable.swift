@@ -28,8 +28,7 @@ public struct ProcessTable {
         }
     }
 
-    /// `Dictionary()`, not `[:]`: the literal builds (and frees) an empty element array each
-    /// time, and the engine makes an empty table per event to drop its reference.
+    /// `Dictionary()`, not `[:]`: the literal builds (and frees) an empty element array each time.
     private var entries = [Pid: Entry]() {
         // Any change may replace or remove the remembered entry.
         didSet { forgetRecent() }
