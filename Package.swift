@@ -40,7 +40,10 @@ let package = Package(
         .target(name: "CPeregrineProbe", dependencies: ["CLibbpf", "PeregrineWire"]),
         .target(name: "PeregrineEvents"),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "PeregrineCapture", dependencies: ["PeregrineEvents", "CZlib"]),
+        // libdeflate: capture blocks are compressed and inflated whole, where it is 3x faster
+        // than zlib's streaming inflate on our blocks; zlib still reads gzip'd .scap files.
+        .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
+        .target(name: "PeregrineCapture", dependencies: ["PeregrineEvents", "CZlib", "CDeflate"]),
         .target(name: "PeregrineRules", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(
             name: "PeregrineEngine",

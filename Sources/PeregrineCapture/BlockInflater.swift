@@ -1,28 +1,27 @@
-import CZlib
+import CDeflate
 
 /// Inflates the zlib-compressed events blocks of our capture format, one after another,
-/// with one zlib stream and one output buffer for the whole file.
+/// with one decompressor and one output buffer for the whole file.
 ///
-/// Why not `uncompress`: it sets up and tears down zlib's state (about 40 KiB) for every
-/// block, and checks the stream's Adler-32, which costs as much as a third of inflating.
-/// Each block's CRC-32 over its compressed bytes is verified before we get here, so the
-/// Adler-32 would only re-check what the CRC already covers; the raw deflate data is
-/// inflated and the trailer is skipped.
+/// Why libdeflate and not zlib: a block is inflated whole into a buffer of the size its
+/// header states, which is the case libdeflate is built for; on our blocks it inflates about
+/// 3x faster than zlib's streaming `inflate` (277 → 96 ns per event over bench/workload.pgcap's
+/// blocks, one core).
+/// The stream is still RFC 1950 zlib, as written by `CaptureWriter` or by zlib itself.
+/// Its Adler-32 trailer is skipped: each block's CRC-32 over its compressed bytes is verified
+/// before we get here, so the Adler-32 would only re-check what the CRC already covers.
 final class BlockInflater {
-    private let stream: UnsafeMutablePointer<z_stream>
-    private var ready = false
+    private let decompressor: OpaquePointer
     /// The last block's bytes, valid until the next `inflate`.
     private(set) var output: [UInt8] = []
 
     init() {
-        stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
-        stream.initialize(to: z_stream())
+        // Allocates a fixed-size state; nil only when out of memory.
+        guard let d = libdeflate_alloc_decompressor() else { fatalError("libdeflate: out of memory") }
+        decompressor = d
     }
 
-    deinit {
-        if ready { inflateEnd(stream) }
-        stream.deallocate()
-    }
+    deinit { libdeflate_free_decompressor(decompressor) }
 
     /// Inflates a zlib stream (RFC 1950) that must produce exactly `expected` bytes, into
     /// `output[0..<expected]`. Returns nil on success, else what was wrong.
@@ -32,30 +31,20 @@ final class BlockInflater {
         guard cmf & 0x0f == 8, (UInt16(cmf) << 8 | UInt16(flg)) % 31 == 0, flg & 0x20 == 0 else {
             return "not a zlib stream (header \(String(cmf, radix: 16)) \(String(flg, radix: 16)))"
         }
-        if !ready {
-            // Negative window bits: raw deflate, no header or trailer handled by zlib.
-            let rc = inflateInit2_(stream, -MAX_WBITS, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
-            guard rc == Z_OK else { return "zlib inflateInit2 failed (\(rc))" }
-            ready = true
-        } else {
-            inflateReset(stream)
-        }
         if output.count < expected { output = [UInt8](repeating: 0, count: expected) }
         let body = compressed.count - 2 - 4  // minus header and Adler-32 trailer
-        let rc = output.withUnsafeMutableBytes { out -> Int32 in
-            stream.pointee.next_in = UnsafeMutablePointer(mutating: compressed.baseAddress!.assumingMemoryBound(to: Bytef.self) + 2)
-            stream.pointee.avail_in = uInt(body)
-            stream.pointee.next_out = out.baseAddress!.assumingMemoryBound(to: Bytef.self)
-            stream.pointee.avail_out = uInt(expected)
-            return CZlib.inflate(stream, Z_FINISH)
+        var produced = 0
+        let rc = output.withUnsafeMutableBytes { out in
+            libdeflate_deflate_decompress(decompressor, compressed.baseAddress! + 2, body, out.baseAddress!, expected, &produced)
         }
-        let produced = expected - Int(stream.pointee.avail_out)
-        guard rc == Z_STREAM_END else {
-            return rc == Z_BUF_ERROR && produced == expected
-                ? "inflates to more than the \(expected) bytes it claims"
-                : "does not decompress (zlib \(rc))"
+        switch rc {
+        case LIBDEFLATE_SUCCESS:
+            guard produced == expected else { return "inflates to \(produced) bytes, not the \(expected) it claims" }
+            return nil
+        case LIBDEFLATE_INSUFFICIENT_SPACE:
+            return "inflates to more than the \(expected) bytes it claims"
+        default:
+            return "does not decompress (libdeflate \(rc.rawValue))"
         }
-        guard produced == expected else { return "inflates to \(produced) bytes, not the \(expected) it claims" }
-        return nil
     }
 }

@@ -1,4 +1,4 @@
-import CZlib
+import CDeflate
 import PeregrineEvents
 
 /// Turns records into capture blocks. Pure: it returns finished blocks as bytes and the
@@ -9,11 +9,13 @@ public struct CaptureWriter {
     private var pendingCount: UInt32 = 0
     private var firstNumber: UInt64 = 1
     public private(set) var recordsWritten: UInt64 = 0
-    /// zlib level: 1 is fast and still shrinks records 3-6x (paths and argv repeat a lot).
-    public var compressionLevel: Int32 = 1
+    private let compressor: BlockCompressor
 
-    public init() {
+    /// `compressionLevel`: libdeflate's, 1...12; 1 is fast and still shrinks records about
+    /// 10x (paths and argv repeat a lot).
+    public init(compressionLevel: Int32 = 1) {
         pending.reserveCapacity(CaptureFormat.maxRawEventBytes + WireLayout.maxRecord)
+        compressor = BlockCompressor(level: compressionLevel)
     }
 
     /// The file header block.
@@ -57,15 +59,7 @@ public struct CaptureWriter {
         e.u32(pendingCount)
         e.u32(UInt32(pending.count))
         e.u64(firstNumber)
-        var compressedLength = compressBound(uLong(pending.count))
-        var compressed = [UInt8](repeating: 0, count: Int(compressedLength))
-        let rc = compressed.withUnsafeMutableBufferPointer { out in
-            pending.withUnsafeBufferPointer { input in
-                compress2(out.baseAddress, &compressedLength, input.baseAddress, uLong(input.count), compressionLevel)
-            }
-        }
-        precondition(rc == Z_OK, "zlib compress2 failed (\(rc)) on a buffer it sized itself")
-        e.bytes += compressed[0..<Int(compressedLength)]
+        pending.withUnsafeBytes { compressor.compress($0, appendingTo: &e.bytes) }
         firstNumber += UInt64(pendingCount)
         pending.removeAll(keepingCapacity: true)
         pendingCount = 0
@@ -80,5 +74,34 @@ public struct CaptureWriter {
         let crc = e.bytes.withUnsafeBytes { Zlib.crc32($0) }
         e.u32(crc)
         return e.bytes
+    }
+}
+
+/// A libdeflate compressor and its output room, reused block after block. The output is an
+/// RFC 1950 zlib stream (what the format specifies; zlib itself inflates it too). Why not
+/// zlib's `compress2`: libdeflate compresses whole buffers, which is what a block is, at
+/// level 1 about 1.6x faster than zlib's level 1 (1,074 → 652 ns per event over
+/// bench/workload.pgcap's records, one core) and 8% smaller.
+final class BlockCompressor {
+    private let compressor: OpaquePointer
+    private var room: [UInt8] = []
+
+    init(level: Int32) {
+        // nil: a level outside 0...12, or out of memory.
+        guard let c = libdeflate_alloc_compressor(level) else { fatalError("libdeflate: no compressor for level \(level)") }
+        compressor = c
+    }
+
+    deinit { libdeflate_free_compressor(compressor) }
+
+    func compress(_ input: UnsafeRawBufferPointer, appendingTo out: inout [UInt8]) {
+        let bound = libdeflate_zlib_compress_bound(compressor, input.count)
+        if room.count < bound { room = [UInt8](repeating: 0, count: bound) }
+        let length = room.withUnsafeMutableBytes { r in
+            libdeflate_zlib_compress(compressor, input.baseAddress, input.count, r.baseAddress, bound)
+        }
+        // 0 means the output did not fit, which the bound rules out.
+        precondition(length > 0, "libdeflate: a block did not fit the bound it gave")
+        out += room[0..<length]
     }
 }

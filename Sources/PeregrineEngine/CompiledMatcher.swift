@@ -402,10 +402,42 @@ final class CompiledMatcher {
                 index.addAlways(rule)
                 continue
             }
-            for k in keys { index.add(rule: rule, key: k) }
+            let guards = Array(recordGuards(folded[rule]).prefix(Self.mostGuardsPerRule))
+            for k in keys {
+                // A field read from the record costs about what its guards would.
+                index.add(rule: rule, key: k, guards: slots[Int(k.slot)].code.readsRecordOnly ? [] : guards)
+            }
         }
         for i in index.texts.indices { index.texts[i].anyAncestor = isAnyAncestor(slot: index.texts[i].slot) }
         return index.freeze(roots: folded)
+    }
+
+    /// Guards tested per rule before its indexed field is extracted (see `RuleIndex.Guards`):
+    /// one usually decides (`evt.is_open_write = true`), and each costs a check.
+    static let mostGuardsPerRule = 2
+
+    /// The conjuncts of node `n` (through nested `and`s) that read only the record's own
+    /// numbers and flags: necessary conditions that cost a check each.
+    private func recordGuards(_ n: Int32) -> [Int32] {
+        if case .and(let first, let count) = nodes[Int(n)] {
+            return (first..<(first + count)).flatMap { recordGuards(children[Int($0)]) }
+        }
+        return readsRecordAlone(n) ? [n] : []
+    }
+
+    private func readsRecordAlone(_ n: Int32) -> Bool {
+        switch nodes[Int(n)] {
+        case .constant: return false
+        case .not(let x): return readsRecordAlone(x)
+        case .and(let first, let count), .or(let first, let count):
+            return (first..<(first + count)).allSatisfy { readsRecordAlone(children[Int($0)]) }
+        case .check(let c):
+            let check = checks[Int(c)]
+            if case .eventTypes = check.test { return true }
+            guard check.slot >= 0, !check.anyAncestor else { return false }
+            let slot = slots[Int(check.slot)]
+            return slot.code.isFromRecordAlone && slot.field.argument == nil && slot.transforms.isEmpty
+        }
     }
 
     /// Rules of a bucket that must file keys on one walked field for the index to walk it: the
@@ -580,22 +612,23 @@ final class CompiledMatcher {
 
     @inline(never)
     private func extract(_ s: Int, _ x: FieldExtractor) {
-        let code = codeBuffer[s]
-        let v: FastValue
-        if plainBuffer[s] {
-            v = x.value(code, argument: nil, field: nil)
-        } else {
-            // Container metadata without a handle (rule tests, replay) is answered by the
-            // context's extraField hook, which needs the field; with no hook it is missing
-            // either way, and the field is not copied for nothing.
-            let hooked = (code == .external || (code.isContainerMetadata && x.entry?.container == nil)) && x.context.extraField != nil
-            let raw = hooked
-                ? x.value(code, argument: slotArguments[s], field: slots[s].field)
-                : x.value(code, argument: slotArguments[s], field: nil)
-            v = slotTransforms[s].isEmpty ? raw : Self.transform(raw, slotTransforms[s], x)
-        }
-        values[s] = v
+        values[s] = plainBuffer[s] ? x.value(codeBuffer[s]) : extractSpecial(s, x)
         stamp[s] = epoch
+    }
+
+    /// A slot with an argument, transformers, or a value from another layer: apart from
+    /// `extract`, so that the common case's frame holds none of what these need.
+    @inline(never)
+    private func extractSpecial(_ s: Int, _ x: FieldExtractor) -> FastValue {
+        let code = codeBuffer[s]
+        // Container metadata without a handle (rule tests, replay) is answered by the
+        // context's extraField hook, which needs the field; with no hook it is missing
+        // either way, and the field is not copied for nothing.
+        let hooked = (code == .external || (code.isContainerMetadata && x.entry?.container == nil)) && x.context.extraField != nil
+        let raw = hooked
+            ? x.value(code, argument: slotArguments[s], field: slots[s].field)
+            : x.value(code, argument: slotArguments[s], field: nil)
+        return slotTransforms[s].isEmpty ? raw : Self.transform(raw, slotTransforms[s], x)
     }
 
     /// A value under `transforms` (innermost first), as the reference evaluator computes it,
@@ -641,18 +674,50 @@ final class CompiledMatcher {
     func candidates(_ index: RuleIndex, _ x: FieldExtractor, into out: UnsafeMutableBufferPointer<UInt64>) {
         index.markAlways(in: out)
         for t in index.texts {
+            if t.guards.start >= 0 && !someGuardsHold(t.guards, index, x) { continue }
             fill(Int(t.slot), x)
             _ = values[Int(t.slot)].withText { b in
                 if t.exactLengths & RuleIndex.lengthBit(b.count) != 0 { index.lookup(t.exact, ByteSet.hash(b), into: out) }
-                if t.prefixRoot >= 0 { index.walk(t.prefixRoot, b, reversed: false, into: out) }
-                if t.suffixRoot >= 0 { index.walk(t.suffixRoot, b, reversed: true, into: out) }
+                if t.prefixRoot >= 0 && index.pairMayMatch(t.prefixPairs, b, reversed: false) {
+                    index.walk(t.prefixRoot, b, reversed: false, into: out)
+                }
+                if t.suffixRoot >= 0 && index.pairMayMatch(t.suffixPairs, b, reversed: true) {
+                    index.walk(t.suffixRoot, b, reversed: true, into: out)
+                }
                 if t.substringRoot >= 0 { index.walkFromEveryOffset(t.substringRoot, b, firstByte: t.substringFirstByte, into: out) }
             }
         }
-        for t in index.ancestorTexts { ancestorCandidates(t, index, x, into: out) }
-        for i in index.ints {
+        for t in index.ancestorTexts where t.guards.start < 0 || someGuardsHold(t.guards, index, x) {
+            ancestorCandidates(t, index, x, into: out)
+        }
+        for i in index.ints where i.guards.start < 0 || someGuardsHold(i.guards, index, x) {
             if case .int(let v) = value(slot: i.slot, x) { index.lookup(i.table, Int(truncatingIfNeeded: v), into: out) }
         }
+    }
+
+    /// A guard node for this event. Most are one check on a number or flag of the record,
+    /// answered straight from it: the value cache and the node walk cost more than the value.
+    @inline(__always)
+    private func guardHolds(_ g: Int32, _ x: FieldExtractor) -> Bool {
+        guard case .check(let c) = nodeBuffer[Int(g)] else { return eval(g, x) }
+        let check = checkBuffer[Int(c)]
+        if case .eventTypes(let mask) = check.test { return mask & (1 << UInt64(x.eventType.index)) != 0 }
+        return test(check.test, x.value(codeBuffer[Int(check.slot)]))
+    }
+
+    /// Whether every guard of some list in `guards` holds for this event.
+    @inline(never)
+    private func someGuardsHold(_ guards: RuleIndex.Guards, _ index: RuleIndex, _ x: FieldExtractor) -> Bool {
+        var k = Int(guards.start)
+        let end = Int(guards.end)
+        while k < end {
+            let count = Int(index.guardNodes[k])
+            var j = 1
+            while j <= count && guardHolds(index.guardNodes[k + j], x) { j += 1 }
+            if j > count { return true }
+            k += count + 1
+        }
+        return false
     }
 
     /// `candidates` for an any-ancestor field: each ancestor the check itself would try
@@ -667,8 +732,12 @@ final class CompiledMatcher {
             if case .missing = v { return }
             _ = v.withText { b in
                 if t.exactLengths & RuleIndex.lengthBit(b.count) != 0 { index.lookup(t.exact, ByteSet.hash(b), into: out) }
-                if t.prefixRoot >= 0 { index.walk(t.prefixRoot, b, reversed: false, into: out) }
-                if t.suffixRoot >= 0 { index.walk(t.suffixRoot, b, reversed: true, into: out) }
+                if t.prefixRoot >= 0 && index.pairMayMatch(t.prefixPairs, b, reversed: false) {
+                    index.walk(t.prefixRoot, b, reversed: false, into: out)
+                }
+                if t.suffixRoot >= 0 && index.pairMayMatch(t.suffixPairs, b, reversed: true) {
+                    index.walk(t.suffixRoot, b, reversed: true, into: out)
+                }
                 if t.substringRoot >= 0 { index.walkFromEveryOffset(t.substringRoot, b, firstByte: t.substringFirstByte, into: out) }
             }
             generation += 1

@@ -69,6 +69,30 @@ enum FieldCode: UInt8, Sendable {
         }
     }
 
+    /// Numbers and flags read from the event's record alone: no process-table lookup, no
+    /// context, no text to find. Checks on them are what the rule index may test before it
+    /// extracts a costlier field (see `RuleIndex.TextField.guards`).
+    var isFromRecordAlone: Bool {
+        switch self {
+        case .evtNum, .evtType, .evtDir, .evtSource, .evtCategory, .evtRawRes, .evtFailed,
+             .evtIsOpenRead, .evtIsOpenWrite, .evtIsOpenCreate, .evtIsOpenExec,
+             .procPid, .threadTid, .threadIsMain, .userUid, .groupGid, .procPpid,
+             .fdNum, .fdTypeChar, .fdType, .fdIno, .fdDev:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Fields answered from the event's record (its numbers, flags and paths): no lookup
+    /// in the process table, the container layer or the context. Guarding them saves nothing.
+    var readsRecordOnly: Bool {
+        switch self {
+        case .fdName, .fdNameRaw, .fdDirectory, .fdFilename, .evtArg, .evtRes, .evtTime, .evtHostname: return true
+        default: return isFromRecordAlone
+        }
+    }
+
     /// Ancestor fields: index 0 is the process itself, 1 its parent; no index means any.
     var isAncestor: Bool {
         switch self {

@@ -148,6 +148,28 @@ final class FieldExtractor {
     /// The value of a single-valued field (ancestor fields: pass the ancestor index).
     func value(_ code: FieldCode, argument: FieldArgument?, field: ResolvedField?) -> FastValue {
         switch code {
+        case .evtArg: return argumentValue(argument)
+        case .containerName, .containerType, .containerImage, .containerImageID, .containerImageRepository,
+             .containerImageTag, .containerImageDigest, .containerPrivileged,
+             .k8sNsName, .k8sPodName, .k8sPodUID, .k8sPodLabels, .k8sPodLabel, .k8sPodSandboxID, .k8sPodFullSandboxID:
+            return containerValue(code, argument: argument, field: field)
+        case .procAname, .procAexe, .procAexePath, .procAcmdline, .procApid:
+            guard case .index(let i)? = argument else { return .missing }
+            return ancestorValue(code, index: i)
+        case .external:
+            guard let extra = context.extraField, let field else { return .missing }
+            let fields = EventFields(event: event, number: number, processes: processes, context: context)
+            return Self.fast(extra(field, fields))
+        default:
+            return value(code)
+        }
+    }
+
+    /// The value of a field that takes no argument and is answered here (what the compiled
+    /// matcher extracts for most slots): without the argument and field parameters, whose
+    /// set-up cost more than many of these cases.
+    func value(_ code: FieldCode) -> FastValue {
+        switch code {
         case .evtNum: return .int(Int64(bitPattern: number))
         case .evtTime: return .int(Int64(bitPattern: timeNs))
         case .evtType: return .string(eventType.name)
@@ -169,7 +191,6 @@ final class FieldExtractor {
         case .evtIsOpenWrite: return openFlags.map { .bool(OpenFlags.isWrite($0)) } ?? .missing
         case .evtIsOpenCreate: return openFlags.map { .bool($0 & OpenFlags.create != 0) } ?? .missing
         case .evtIsOpenExec: return openFlags == nil ? .missing : .bool(false)
-        case .evtArg: return argumentValue(argument)
         case .procPid: return .int(Int64(event.pid))
         case .procVpid: return entry.map { .int(Int64($0.info.vpid == 0 ? $0.info.pid : $0.info.vpid)) } ?? .missing
         case .procName:
@@ -210,10 +231,6 @@ final class FieldExtractor {
         case .containerFullID:
             guard let p = entry?.info else { return .string(ContainerID.host) }
             return .string(ContainerID.fullID(fromCgroup: p.cgroup) ?? ContainerID.host)
-        case .containerName, .containerType, .containerImage, .containerImageID, .containerImageRepository,
-             .containerImageTag, .containerImageDigest, .containerPrivileged,
-             .k8sNsName, .k8sPodName, .k8sPodUID, .k8sPodLabels, .k8sPodLabel, .k8sPodSandboxID, .k8sPodFullSandboxID:
-            return containerValue(code, argument: argument, field: field)
         case .fdNum: return openSucceeded ? (result.map { .int($0) } ?? .missing) : .missing
         case .fdName: return fdName
         case .fdNameRaw: return event.kind == .open ? .record(event.open.raw) : .missing
@@ -232,14 +249,19 @@ final class FieldExtractor {
         case .procPexe: return ancestor(1).map { .string($0.info.args.first ?? $0.info.name) } ?? .missing
         case .procPexePath: return ancestor(1).map { .string($0.info.exePath) } ?? .missing
         case .procPcmdline: return ancestor(1).map { .string($0.info.cmdline) } ?? .missing
-        case .procAname, .procAexe, .procAexePath, .procAcmdline, .procApid:
-            guard case .index(let i)? = argument else { return .missing }
-            return ancestorValue(code, index: i)
-        case .external:
-            guard let extra = context.extraField, let field else { return .missing }
-            let fields = EventFields(event: event, number: number, processes: processes, context: context)
-            return Self.fast(extra(field, fields))
+        case .evtArg, .procAname, .procAexe, .procAexePath, .procAcmdline, .procApid, .external,
+             .containerName, .containerType, .containerImage, .containerImageID, .containerImageRepository,
+             .containerImageTag, .containerImageDigest, .containerPrivileged,
+             .k8sNsName, .k8sPodName, .k8sPodUID, .k8sPodLabels, .k8sPodLabel, .k8sPodSandboxID, .k8sPodFullSandboxID:
+            // These need an argument or another layer: `value(_:argument:field:)`.
+            return containerOrArgumentless(code)
         }
+    }
+
+    /// Argument-taking and metadata fields asked for without an argument or field: container
+    /// metadata from the handle alone; the rest have no value without their argument.
+    private func containerOrArgumentless(_ code: FieldCode) -> FastValue {
+        code.isContainerMetadata ? containerValue(code, argument: nil, field: nil) : .missing
     }
 
     /// Container and pod metadata: from the handle the container layer put on the process's

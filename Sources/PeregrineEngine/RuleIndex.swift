@@ -19,6 +19,11 @@
 /// `contains` keys are found by walking a trie of them from every offset of the value: one
 /// pass for all of a field's `contains` checks, where the root's byte map turns most offsets
 /// away at once; when the keys all start with one byte, from the offsets memchr finds it at.
+///
+/// A field whose every rule also needs a check on the record's own numbers and flags (its
+/// guards: `evt.is_open_write = true`, `fd.num >= 0`) is only extracted and looked up when
+/// some rule's guards hold: most opens are reads, and a write rule filed under
+/// `container.image.repository` then costs no process lookup for them.
 final class RuleIndex {
     /// One way a rule can be found: a field slot and a key of some kind.
     enum Key: Hashable {
@@ -28,6 +33,12 @@ final class RuleIndex {
         /// `contains`: the bytes anywhere in the value.
         case substring(Int32, [UInt8])
         case int(Int32, Int64)
+
+        var slot: Int32 {
+            switch self {
+            case .exact(let s, _), .prefix(let s, _), .suffix(let s, _), .substring(let s, _), .int(let s, _): return s
+            }
+        }
     }
 
     /// Collects keys rule by rule; `freeze()` turns them into a `RuleIndex`.
@@ -51,10 +62,22 @@ final class RuleIndex {
         var always: [Int] = []
         var texts: [Text] = []
         var ints: [(slot: Int32, values: [Int: [Int]])] = []
+        /// Per field slot, the distinct guard lists of the rules filed under it; a slot
+        /// with an unguarded rule is in `unguarded` instead.
+        var guardLists: [Int32: [[Int32]]] = [:]
+        var unguarded: Set<Int32> = []
 
         mutating func addAlways(_ rule: Int) { always.append(rule) }
 
-        mutating func add(rule: Int, key: Key) {
+        /// Files `rule` under `key`. `guards`: nodes that must all hold for the rule to match
+        /// and read only the record (empty: none known, or the key's field is as cheap).
+        mutating func add(rule: Int, key: Key, guards: [Int32]) {
+            let slot = key.slot
+            if guards.isEmpty {
+                unguarded.insert(slot)
+            } else if !(guardLists[slot]?.contains(guards) ?? false) {
+                guardLists[slot, default: []].append(guards)
+            }
             switch key {
             case .exact(let slot, let v):
                 let i = textIndex(slot)
@@ -104,12 +127,31 @@ final class RuleIndex {
         var substringRoot: Int32
         /// The byte all `contains` keys start with, if they share one (-1: they do not).
         var substringFirstByte: Int32
+        /// Filters on the first two bytes of the prefix keys and the last two of the suffix
+        /// keys, at these word offsets in `pairFilters` (-1: no filter, a key is shorter): a
+        /// value whose pair no key has skips the trie walk, which costs ~30 instructions a node.
+        var prefixPairs: Int32
+        var suffixPairs: Int32
+        var guards: Guards
     }
 
     struct IntField {
         var slot: Int32
         var table: HashTable
+        var guards: Guards
     }
+
+    /// The guard lists of a field's rules in `guardNodes[start..<end]`, each as its length
+    /// followed by its nodes; the field is worth extracting when all nodes of some list hold.
+    /// `start < 0`: some rule has no guard, so the field is always extracted.
+    struct Guards {
+        var start: Int32
+        var end: Int32
+    }
+
+    /// More distinct guard lists than this on one field: testing them all could cost more than
+    /// the extraction they save, so the field is left unguarded.
+    static let mostGuardLists = 4
 
     /// A read-only map from already-hashed keys (FNV-style hashes of text, or integers) to
     /// rule lists: open addressing over `slots[base...base+mask]` on the key's own bits, so a
@@ -189,6 +231,39 @@ final class RuleIndex {
     let bitmaps: UnsafeMutableBufferPointer<UInt64>
     let ranks: UnsafeMutableBufferPointer<UInt16>
     let rules: UnsafeMutableBufferPointer<Int32>
+    let guardNodes: UnsafeMutableBufferPointer<Int32>
+    /// Bitmaps of `pairBits` bits over byte pairs (see `TextField.prefixPairs`).
+    let pairFilters: UnsafeMutableBufferPointer<UInt64>
+    static let pairBits = 4096
+
+    /// A byte pair's bit: six low bits of each byte (paths are mostly ASCII letters, digits
+    /// and punctuation, which differ there); a collision only lets a walk through.
+    @inline(__always)
+    static func pairBit(_ a: UInt8, _ b: UInt8) -> Int { Int(a & 0x3f) &<< 6 | Int(b & 0x3f) }
+
+    /// Whether some key of the trie the filter at `filter` covers can start with the value's
+    /// first two bytes (`reversed`: end with its last two).
+    @inline(__always)
+    func pairMayMatch(_ filter: Int32, _ b: UnsafeRawBufferPointer, reversed: Bool) -> Bool {
+        if filter < 0 { return true }
+        let n = b.count
+        if n < 2 { return false }
+        let bit = reversed ? Self.pairBit(b[n - 1], b[n - 2]) : Self.pairBit(b[0], b[1])
+        return pairFilters[Int(filter) &+ bit &>> 6] & (1 &<< UInt64(bit & 63)) != 0
+    }
+
+    /// Appends a pair filter over `keys` (already reversed for suffixes); -1 when there are
+    /// none or one is shorter than two bytes.
+    private static func pairFilter(_ keys: [(key: [UInt8], rule: Int)], _ words: inout [UInt64]) -> Int32 {
+        guard !keys.isEmpty, keys.allSatisfy({ $0.key.count >= 2 }) else { return -1 }
+        let start = words.count
+        words += Array(repeating: 0, count: pairBits / 64)
+        for (key, _) in keys {
+            let bit = pairBit(key[0], key[1])
+            words[start + bit / 64] |= 1 << UInt64(bit % 64)
+        }
+        return Int32(start)
+    }
     /// Per rule index, the root node of its condition for this bucket's event type.
     let roots: UnsafeMutableBufferPointer<Int32>
 
@@ -206,6 +281,16 @@ final class RuleIndex {
         var rules: [Int32] = []
         var texts: [TextField] = []
         var ancestorTexts: [TextField] = []
+        var guardNodes: [Int32] = []
+        var pairFilters: [UInt64] = []
+        func guards(_ slot: Int32) -> Guards {
+            guard !b.unguarded.contains(slot), let lists = b.guardLists[slot], lists.count <= Self.mostGuardLists else {
+                return Guards(start: -1, end: -1)
+            }
+            let start = Int32(guardNodes.count)
+            for list in lists { guardNodes += [Int32(list.count)] + list }
+            return Guards(start: start, end: Int32(guardNodes.count))
+        }
         for t in b.texts {
             let exact = Self.hashTable(t.exact, &slots, &rules)
             let prefixRoot = Self.trie(t.prefixes, &nodes, &bitmaps, &ranks, &rules)
@@ -214,12 +299,15 @@ final class RuleIndex {
             let firstBytes = Set(t.substrings.map { $0.key[0] })
             let field = TextField(slot: t.slot, exact: exact, exactLengths: t.exactLengths, prefixRoot: prefixRoot,
                                   suffixRoot: suffixRoot, substringRoot: substringRoot,
-                                  substringFirstByte: firstBytes.count == 1 ? Int32(firstBytes.first!) : -1)
+                                  substringFirstByte: firstBytes.count == 1 ? Int32(firstBytes.first!) : -1,
+                                  prefixPairs: Self.pairFilter(t.prefixes, &pairFilters),
+                                  suffixPairs: Self.pairFilter(t.suffixes, &pairFilters),
+                                  guards: guards(t.slot))
             if t.anyAncestor { ancestorTexts.append(field) } else { texts.append(field) }
         }
         var ints: [IntField] = []
         for i in b.ints {
-            ints.append(IntField(slot: i.slot, table: Self.hashTable(i.values, &slots, &rules)))
+            ints.append(IntField(slot: i.slot, table: Self.hashTable(i.values, &slots, &rules), guards: guards(i.slot)))
         }
         self.slots = Self.buffer(slots)
         self.always = Self.buffer(b.always.map { Int32($0) })
@@ -230,11 +318,14 @@ final class RuleIndex {
         self.bitmaps = Self.buffer(bitmaps)
         self.ranks = Self.buffer(ranks)
         self.rules = Self.buffer(rules)
+        self.guardNodes = Self.buffer(guardNodes)
+        self.pairFilters = Self.buffer(pairFilters)
         self.roots = Self.buffer(roots)
     }
 
     deinit {
-        for p in [always.baseAddress, rules.baseAddress, roots.baseAddress] { p?.deallocate() }
+        for p in [always.baseAddress, rules.baseAddress, roots.baseAddress, guardNodes.baseAddress] { p?.deallocate() }
+        pairFilters.baseAddress?.deallocate()
         texts.baseAddress?.deallocate()
         ancestorTexts.baseAddress?.deallocate()
         ints.baseAddress?.deallocate()

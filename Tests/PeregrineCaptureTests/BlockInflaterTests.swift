@@ -44,4 +44,21 @@ struct BlockInflaterTests {
         // The inflater recovers: the next good block inflates.
         #expect(failure(good, expected: 5000) == "no failure")
     }
+
+    /// The format says zlib (RFC 1950): what our compressor writes, zlib itself must inflate,
+    /// Adler-32 trailer included.
+    @Test func theWritersBlocksAreStreamsZlibItselfInflates() {
+        let compressor = BlockCompressor(level: 1)
+        var stream: [UInt8] = []
+        Self.plain.withUnsafeBytes { compressor.compress($0, appendingTo: &stream) }
+        #expect(stream.count < Self.plain.count)
+        var length = uLong(Self.plain.count)
+        var out = [UInt8](repeating: 0, count: Self.plain.count)
+        let rc = out.withUnsafeMutableBufferPointer { o in
+            stream.withUnsafeBufferPointer { i in uncompress(o.baseAddress, &length, i.baseAddress, uLong(i.count)) }
+        }
+        #expect(rc == Z_OK)
+        #expect(Int(length) == Self.plain.count)
+        #expect(out == Self.plain)
+    }
 }

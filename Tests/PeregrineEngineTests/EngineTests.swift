@@ -178,6 +178,43 @@ import Testing
         #expect(fired(["cat", "a.b/.c/.x"]) == false)
     }
 
+    /// Rules filed under a field that needs the process table, each with a check on the
+    /// record's flags (its guard): the field is only looked up when some guard holds, and a
+    /// guard that holds still finds exactly its rules.
+    @Test func guardedIndexFieldsFindTheirRulesOnlyWhenTheGuardHolds() throws {
+        let rules = try Self.load("""
+            - rule: Writer
+              desc: t
+              condition: evt.type = openat and evt.is_open_write = true and fd.num >= 0 and proc.name in (writer, both)
+              output: "w %proc.name"
+              priority: NOTICE
+            - rule: Reader
+              desc: t
+              condition: evt.type = openat and evt.is_open_read = true and proc.name in (reader, both)
+              output: "r %proc.name"
+              priority: NOTICE
+            """, defaults: false)
+        let matcher = CompiledMatcher(rules: rules)
+        let index = matcher.index(for: [0, 1], eventType: EventTypeCode.byName["openat"]!)
+        let field = try #require(index.texts.first)
+        #expect(matcher.slots[Int(field.slot)].field.info.name == "proc.name")
+        #expect(field.guards.start >= 0, "proc.name should be looked up only when a guard holds")
+
+        func fired(_ comm: String, flags: UInt32, res: Int64 = 3) -> [String] {
+            let exec = Self.exec(pid: 30, ppid: 1, comm: comm, exe: "/bin/" + comm, args: [comm])
+            let open = Self.open(pid: 30, ppid: 1, comm: comm, path: "/etc/x", flags: flags, res: res)
+            return Self.run([exec, open], rules: rules).map(\.output)
+        }
+        let read: UInt32 = 0, write: UInt32 = 1, readWrite: UInt32 = 2
+        #expect(fired("writer", flags: write) == ["w writer"])
+        #expect(fired("writer", flags: read) == [])
+        #expect(fired("writer", flags: write, res: -13) == [])  // fd.num >= 0 fails: a guard too
+        #expect(fired("reader", flags: read) == ["r reader"])
+        #expect(fired("reader", flags: write) == [])
+        #expect(fired("both", flags: readWrite) == ["w both", "r both"])
+        #expect(fired("other", flags: readWrite) == [])
+    }
+
     @Test func failedOpensAreMatchedOnTheirAbsolutePath() throws {
         let rules = try Self.load("""
             - rule: GPU attempt
