@@ -402,10 +402,10 @@ final class CompiledMatcher {
                 index.addAlways(rule)
                 continue
             }
-            let guards = Array(recordGuards(folded[rule]).prefix(Self.mostGuardsPerRule))
+            let guards = guardList(recordGuards(folded[rule]))
             for k in keys {
                 // A field read from the record costs about what its guards would.
-                index.add(rule: rule, key: k, guards: slots[Int(k.slot)].code.readsRecordOnly ? [] : guards)
+                index.add(rule: rule, key: k, guards: slots[Int(k.slot)].code.readsRecordOnly ? nil : guards)
             }
         }
         for i in index.texts.indices { index.texts[i].anyAncestor = isAnyAncestor(slot: index.texts[i].slot) }
@@ -415,6 +415,50 @@ final class CompiledMatcher {
     /// Guards tested per rule before its indexed field is extracted (see `RuleIndex.Guards`):
     /// one usually decides (`evt.is_open_write = true`), and each costs a check.
     static let mostGuardsPerRule = 2
+
+    /// Guard nodes as one test of the record's facts when they are all checks the facts
+    /// answer (most are), else the first few nodes; nil for none.
+    private func guardList(_ guards: [Int32]) -> RuleIndex.GuardList? {
+        guard !guards.isEmpty else { return nil }
+        var mask: UInt32 = 0, expected: UInt32 = 0
+        for g in guards {
+            guard case .check(let c) = nodes[Int(g)], let (m, e) = factsTest(checks[Int(c)]) else {
+                return .nodes(Array(guards.prefix(Self.mostGuardsPerRule)))
+            }
+            // Two checks that want a fact both ways: the rule can never match.
+            if (mask & m & (expected ^ e)) != 0 { return .facts(mask: 0, expected: 1) }
+            mask |= m
+            expected |= e
+        }
+        return .facts(mask: mask, expected: expected)
+    }
+
+    /// A check as a test of `RecordFacts` (holds iff `facts & mask == expected`), when it is
+    /// one: a flag compared with a boolean, or the result compared with zero. A missing value
+    /// fails a check, so the fact that the value exists is part of the test.
+    private func factsTest(_ check: Check) -> (UInt32, UInt32)? {
+        guard check.slot >= 0, !check.anyAncestor else { return nil }
+        let slot = slots[Int(check.slot)]
+        guard slot.field.argument == nil, slot.transforms.isEmpty else { return nil }
+        typealias F = RecordFacts
+        func flag(present: F, _ fact: F, wanted: Bool) -> (UInt32, UInt32) {
+            (present.rawValue | fact.rawValue, present.rawValue | (wanted ? fact.rawValue : 0))
+        }
+        switch (slot.code, check.test) {
+        case (.evtIsOpenRead, .boolCompare(let op, let b)): return flag(present: .open, .openRead, wanted: (op == .equal) == b)
+        case (.evtIsOpenWrite, .boolCompare(let op, let b)): return flag(present: .open, .openWrite, wanted: (op == .equal) == b)
+        case (.evtIsOpenCreate, .boolCompare(let op, let b)): return flag(present: .open, .openCreate, wanted: (op == .equal) == b)
+        case (.evtFailed, .boolCompare(let op, let b)): return flag(present: .hasResult, .failed, wanted: (op == .equal) == b)
+        case (.threadIsMain, .boolCompare(let op, let b)): return flag(present: [], .mainThread, wanted: (op == .equal) == b)
+        case (.fdNum, .intCompare(.greaterOrEqual, 0)), (.fdNum, .intCompare(.greater, -1)):
+            return (F.openSucceeded.rawValue, F.openSucceeded.rawValue)
+        case (.evtRawRes, .intCompare(.greaterOrEqual, 0)), (.evtRawRes, .intCompare(.greater, -1)):
+            return flag(present: .hasResult, .failed, wanted: false)
+        case (.evtRawRes, .intCompare(.less, 0)):
+            return flag(present: .hasResult, .failed, wanted: true)
+        default: return nil
+        }
+    }
 
     /// The conjuncts of node `n` (through nested `and`s) that read only the record's own
     /// numbers and flags: necessary conditions that cost a check each.
@@ -710,7 +754,19 @@ final class CompiledMatcher {
     private func someGuardsHold(_ guards: RuleIndex.Guards, _ index: RuleIndex, _ x: FieldExtractor) -> Bool {
         var k = Int(guards.start)
         let end = Int(guards.end)
+        var facts: UInt32 = 0
+        var factsKnown = false
         while k < end {
+            if index.guardNodes[k] < 0 {
+                if !factsKnown {
+                    facts = x.recordFacts.rawValue
+                    factsKnown = true
+                }
+                let mask = UInt32(bitPattern: index.guardNodes[k + 1])
+                if facts & mask == UInt32(bitPattern: index.guardNodes[k + 2]) { return true }
+                k += 3
+                continue
+            }
             let count = Int(index.guardNodes[k])
             var j = 1
             while j <= count && guardHolds(index.guardNodes[k + j], x) { j += 1 }

@@ -30,7 +30,15 @@ public final class Engine {
     public private(set) var eventsSeen: UInt64 = 0
     /// Events seen per event-type code (the engine has the code anyway: counting here costs
     /// one increment, where a count keyed by name would hash a string per event).
-    private var seenByType: [UInt64] = Array(repeating: 0, count: EventTypeCode.names.count)
+    /// Memory this object owns, like `candidateBits`: an array cost a uniqueness check per event.
+    private let seenByType: UnsafeMutableBufferPointer<UInt64> = {
+        let p = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: EventTypeCode.names.count)
+        p.initialize(repeating: 0)
+        return p
+    }()
+    /// Per event-type code: whether any rule is in its bucket (the buckets' arrays, read per
+    /// event, cost a bounds check and a load of their count).
+    private let typeHasRules: UnsafeMutableBufferPointer<Bool>
     public private(set) var alertsRaised: UInt64 = 0
     /// Matches per rule index (names via `rules.rules[i].name`).
     public private(set) var matchesByRule: [UInt64]
@@ -49,13 +57,19 @@ public final class Engine {
             }
         }
         self.buckets = buckets
+        typeHasRules = .allocate(capacity: buckets.count)
+        _ = typeHasRules.initialize(from: buckets.map { !$0.isEmpty })
         indexes = buckets.enumerated().map { matcher.index(for: $0.element, eventType: $0.offset) }
         matchesByRule = Array(repeating: 0, count: rules.rules.count)
         candidateBits = .allocate(capacity: max((rules.rules.count + 63) / 64, 1))
         candidateBits.initialize(repeating: 0)
     }
 
-    deinit { candidateBits.deallocate() }
+    deinit {
+        candidateBits.deallocate()
+        seenByType.deallocate()
+        typeHasRules.deallocate()
+    }
 
     /// Events seen by `evt.type` (types never seen are left out), for metrics.
     public var eventsByType: [(type: String, count: UInt64)] {
@@ -74,7 +88,7 @@ public final class Engine {
         eventsSeen &+= 1
         let code = EventTypeCode.of(event)
         seenByType[code.index] &+= 1
-        if buckets[code.index].isEmpty { return }
+        if !typeHasRules[code.index] { return }
         // The table is lent to the extractor by address for this call only (see `FieldExtractor`).
         withUnsafePointer(to: processes) { table in
             match(event, type: code, number: number, table: table, emit: emit)

@@ -78,6 +78,7 @@ final class FieldExtractor {
     func scratch(_ count: Int) -> UnsafeMutableRawBufferPointer {
         if arenaUsed + count > arena.count {
             retired.append(arena)
+            hasRetired = true
             arena = .allocate(byteCount: max(arena.count * 2, count), alignment: 8)
             arenaUsed = 0
         }
@@ -88,13 +89,20 @@ final class FieldExtractor {
     /// Gives back the arena's unused tail after `scratch(_:)` was asked for more than needed.
     func trimScratch(unused: Int) { arenaUsed -= unused }
 
+    @inline(__always)
     private func resetArena() {
         arenaUsed = 0
         fdNameFound = nil
-        if !retired.isEmpty {
-            for r in retired { r.deallocate() }
-            retired.removeAll(keepingCapacity: true)
-        }
+        if hasRetired { freeRetired() }
+    }
+
+    /// Whether `retired` holds anything: a flag, where the array's count cost a call per event.
+    private var hasRetired = false
+
+    private func freeRetired() {
+        for r in retired { r.deallocate() }
+        retired.removeAll(keepingCapacity: true)
+        hasRetired = false
     }
 
     /// `base` + "/" + `path`, normalized, in the arena.
@@ -139,6 +147,25 @@ final class FieldExtractor {
     var openFlags: UInt32? { event.kind == .open ? event.open.flags : nil }
 
     var openSucceeded: Bool { event.kind == .open && (event.result ?? -1) >= 0 }
+
+    /// What the rule index's guards test (see `RuleIndex.GuardList.facts`), from the record alone.
+    var recordFacts: RecordFacts {
+        var facts: RecordFacts = event.tid == event.pid ? .mainThread : []
+        if event.kind == .open {
+            // Most guarded events are opens: their facts without `result`'s switch on the kind.
+            let open = event.open
+            let flags = open.flags
+            facts.insert([.open, .hasResult])
+            facts.insert(open.res < 0 ? .failed : .openSucceeded)
+            if OpenFlags.isRead(flags) { facts.insert(.openRead) }
+            if OpenFlags.isWrite(flags) { facts.insert(.openWrite) }
+            if flags & OpenFlags.create != 0 { facts.insert(.openCreate) }
+        } else if let r = result {
+            facts.insert(.hasResult)
+            if r < 0 { facts.insert(.failed) }
+        }
+        return facts
+    }
 
     var processName: String {
         if let p = entry, !p.info.name.isEmpty { return p.info.name }
@@ -499,14 +526,38 @@ struct EventTypeCode: Equatable {
     }()
 
     static let procexit = names.count - 1
+    /// `SyscallID.allCases.count` (its raw values are 0..<this), as a literal: a computed
+    /// global costs a once-check call per read (EngineTests checks that the two agree).
+    static let syscallCount = 19
 
     /// Without hashing a name: the syscall's raw value is its index in `names`.
     @inline(__always)
     static func of(_ event: EventView) -> EventTypeCode {
         switch event.kind {
         case .exit: return EventTypeCode(index: procexit)
-        case .fork where event.syscall == .none: return EventTypeCode(index: Int(SyscallID.clone.rawValue))
-        default: return EventTypeCode(index: Int(event.syscall.rawValue))
+        default:
+            // An unknown number is `.none` (0), as `SyscallID(rawValue:)` would make it.
+            let n = Int(event.syscallNumber)
+            let known = n < syscallCount ? n : 0
+            if event.kind == .fork && known == 0 { return EventTypeCode(index: Int(SyscallID.clone.rawValue)) }
+            return EventTypeCode(index: known)
         }
     }
+}
+
+/// Flags of one event's record, as bits: each guard of the rule index is then one mask and
+/// compare (see `RuleIndex.GuardList.facts`). Each is what the field it stands for says.
+struct RecordFacts: OptionSet {
+    let rawValue: UInt32
+    /// An open: `evt.is_open_*` have values.
+    static let open = RecordFacts(rawValue: 1 << 0)
+    static let openRead = RecordFacts(rawValue: 1 << 1)
+    static let openWrite = RecordFacts(rawValue: 1 << 2)
+    static let openCreate = RecordFacts(rawValue: 1 << 3)
+    /// `evt.failed` and `evt.rawres` have values (not a fork or an exit).
+    static let hasResult = RecordFacts(rawValue: 1 << 4)
+    static let failed = RecordFacts(rawValue: 1 << 5)
+    /// An open that returned a descriptor: `fd.num` has a value, and it is >= 0.
+    static let openSucceeded = RecordFacts(rawValue: 1 << 6)
+    static let mainThread = RecordFacts(rawValue: 1 << 7)
 }

@@ -64,19 +64,19 @@ final class RuleIndex {
         var ints: [(slot: Int32, values: [Int: [Int]])] = []
         /// Per field slot, the distinct guard lists of the rules filed under it; a slot
         /// with an unguarded rule is in `unguarded` instead.
-        var guardLists: [Int32: [[Int32]]] = [:]
+        var guardLists: [Int32: [GuardList]] = [:]
         var unguarded: Set<Int32> = []
 
         mutating func addAlways(_ rule: Int) { always.append(rule) }
 
-        /// Files `rule` under `key`. `guards`: nodes that must all hold for the rule to match
-        /// and read only the record (empty: none known, or the key's field is as cheap).
-        mutating func add(rule: Int, key: Key, guards: [Int32]) {
+        /// Files `rule` under `key`. `guards`: what must hold for the rule to match and reads
+        /// only the record (nil: nothing known, or the key's field is as cheap).
+        mutating func add(rule: Int, key: Key, guards: GuardList?) {
             let slot = key.slot
-            if guards.isEmpty {
+            if let guards {
+                if !(guardLists[slot]?.contains(guards) ?? false) { guardLists[slot, default: []].append(guards) }
+            } else {
                 unguarded.insert(slot)
-            } else if !(guardLists[slot]?.contains(guards) ?? false) {
-                guardLists[slot, default: []].append(guards)
             }
             switch key {
             case .exact(let slot, let v):
@@ -141,9 +141,19 @@ final class RuleIndex {
         var guards: Guards
     }
 
-    /// The guard lists of a field's rules in `guardNodes[start..<end]`, each as its length
-    /// followed by its nodes; the field is worth extracting when all nodes of some list hold.
-    /// `start < 0`: some rule has no guard, so the field is always extracted.
+    /// One rule's guards: checks that must all hold for it to match and read only the record.
+    enum GuardList: Hashable {
+        /// Checks on the record's flags, as one test of its `RecordFacts`: all hold when
+        /// `facts & mask == expected`.
+        case facts(mask: UInt32, expected: UInt32)
+        /// Condition nodes, evaluated (checks the facts do not cover).
+        case nodes([Int32])
+    }
+
+    /// The guard lists of a field's rules in `guardNodes[start..<end]`, each either -1, mask
+    /// and expected (`GuardList.facts`) or its length and its nodes; the field is worth
+    /// extracting when some list holds. `start < 0`: some rule has no guard, so the field is
+    /// always extracted.
     struct Guards {
         var start: Int32
         var end: Int32
@@ -288,7 +298,12 @@ final class RuleIndex {
                 return Guards(start: -1, end: -1)
             }
             let start = Int32(guardNodes.count)
-            for list in lists { guardNodes += [Int32(list.count)] + list }
+            for list in lists {
+                switch list {
+                case .facts(let mask, let expected): guardNodes += [-1, Int32(bitPattern: mask), Int32(bitPattern: expected)]
+                case .nodes(let nodes): guardNodes += [Int32(nodes.count)] + nodes
+                }
+            }
             return Guards(start: start, end: Int32(guardNodes.count))
         }
         for t in b.texts {

@@ -12,21 +12,34 @@ public struct EventView {
         self.kind = kind
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     func load<T: FixedWidthInteger>(_ offset: Int, as type: T.Type) -> T {
         T(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self))
     }
 
     // MARK: header
 
+    /// `syscall`'s raw value, unchecked: what an index by syscall reads without the enum's
+    /// validation (a call per event).
+    @inlinable
+    public var syscallNumber: UInt16 { load(WireLayout.Header.syscall, as: UInt16.self) }
+    @inlinable
     public var syscall: SyscallID { SyscallID(rawValue: load(WireLayout.Header.syscall, as: UInt16.self)) ?? .none }
+    @inlinable
     public var timestampBootNs: UInt64 { load(WireLayout.Header.tsBootNs, as: UInt64.self) }
+    @inlinable
     public var pid: UInt32 { load(WireLayout.Header.tgid, as: UInt32.self) }
+    @inlinable
     public var tid: UInt32 { load(WireLayout.Header.tid, as: UInt32.self) }
+    @inlinable
     public var ppid: UInt32 { load(WireLayout.Header.ppid, as: UInt32.self) }
+    @inlinable
     public var uid: UInt32 { load(WireLayout.Header.uid, as: UInt32.self) }
+    @inlinable
     public var gid: UInt32 { load(WireLayout.Header.gid, as: UInt32.self) }
+    @inlinable
     public var flags: WireLayout.Flags { WireLayout.Flags(rawValue: load(WireLayout.Header.flags, as: UInt32.self)) }
+    @inlinable
     public var cgroupID: UInt64 { load(WireLayout.Header.cgroupID, as: UInt64.self) }
 
     /// The task's comm, without its NUL padding.
@@ -38,7 +51,7 @@ public struct EventView {
     }
 
     /// The string referenced by the `pg_str` at `offset` (one of `WireLayout.*` string fields).
-    @inline(__always)
+    @inlinable @inline(__always)
     public func string(at offset: Int) -> UnsafeRawBufferPointer {
         let len = Int(load(offset + 2, as: UInt16.self))
         // An empty string's offset is not checked by the decoder, so it is never used.
@@ -48,6 +61,7 @@ public struct EventView {
     }
 
     /// The syscall's return value, for the kinds that have one.
+    @inlinable
     public var result: Int64? {
         switch kind {
         case .exec: return load(WireLayout.Exec.res, as: Int64.self)
@@ -61,17 +75,24 @@ public struct EventView {
 }
 
 extension EventView {
+    @inlinable
     public var exec: ExecFields { ExecFields(view: self) }
+    @inlinable
     public var open: OpenFields { OpenFields(view: self) }
+    @inlinable
     public var mount: MountFields { MountFields(view: self) }
+    @inlinable
     public var fork: ForkFields { ForkFields(view: self) }
+    @inlinable
     public var exit: ExitFields { ExitFields(view: self) }
+    @inlinable
     public var chdir: ChdirFields { ChdirFields(view: self) }
 }
 
 /// Typed access to the body of each kind; check `kind` before using one.
 public struct ExecFields {
-    let view: EventView
+    @usableFromInline let view: EventView
+    @usableFromInline init(view: EventView) { self.view = view }
     public var euid: UInt32 { view.load(WireLayout.Exec.euid, as: UInt32.self) }
     public var loginuid: UInt32 { view.load(WireLayout.Exec.loginuid, as: UInt32.self) }
     public var tty: UInt32 { view.load(WireLayout.Exec.tty, as: UInt32.self) }
@@ -92,23 +113,28 @@ public struct ExecFields {
 }
 
 public struct OpenFields {
-    let view: EventView
-    public var flags: UInt32 { view.load(WireLayout.Open.flags, as: UInt32.self) }
-    public var mode: UInt32 { view.load(WireLayout.Open.mode, as: UInt32.self) }
-    public var dirfd: Int32 { view.load(WireLayout.Open.dirfd, as: Int32.self) }
-    public var dev: UInt32 { view.load(WireLayout.Open.dev, as: UInt32.self) }
-    public var ino: UInt64 { view.load(WireLayout.Open.ino, as: UInt64.self) }
-    public var resolve: UInt64 { view.load(WireLayout.Open.resolve, as: UInt64.self) }
+    @usableFromInline let view: EventView
+    @usableFromInline init(view: EventView) { self.view = view }
+    /// The fd, or -errno (`EventView.result` without the switch on the kind).
+    @inlinable public var res: Int64 { view.load(WireLayout.Open.res, as: Int64.self) }
+    @inlinable public var flags: UInt32 { view.load(WireLayout.Open.flags, as: UInt32.self) }
+    @inlinable public var mode: UInt32 { view.load(WireLayout.Open.mode, as: UInt32.self) }
+    @inlinable public var dirfd: Int32 { view.load(WireLayout.Open.dirfd, as: Int32.self) }
+    @inlinable public var dev: UInt32 { view.load(WireLayout.Open.dev, as: UInt32.self) }
+    @inlinable public var ino: UInt64 { view.load(WireLayout.Open.ino, as: UInt64.self) }
+    @inlinable public var resolve: UInt64 { view.load(WireLayout.Open.resolve, as: UInt64.self) }
     /// Absolute path of what was opened (success only).
-    public var path: UnsafeRawBufferPointer { view.string(at: WireLayout.Open.path) }
+    @inlinable public var path: UnsafeRawBufferPointer { view.string(at: WireLayout.Open.path) }
     /// The path as the caller passed it.
-    public var raw: UnsafeRawBufferPointer { view.string(at: WireLayout.Open.raw) }
+    @inlinable public var raw: UnsafeRawBufferPointer { view.string(at: WireLayout.Open.raw) }
     /// For a failed open of a relative path: the directory it was relative to.
-    public var base: UnsafeRawBufferPointer { view.string(at: WireLayout.Open.base) }
+    @inlinable public var base: UnsafeRawBufferPointer { view.string(at: WireLayout.Open.base) }
 }
 
 public struct MountFields {
-    let view: EventView
+    @usableFromInline let view: EventView
+    @usableFromInline init(view: EventView) { self.view = view }
+    @inlinable
     public var flags: UInt64 { view.load(WireLayout.Mount.flags, as: UInt64.self) }
     public var fromDirfd: Int32 { view.load(WireLayout.Mount.fromDirfd, as: Int32.self) }
     public var toDirfd: Int32 { view.load(WireLayout.Mount.toDirfd, as: Int32.self) }
@@ -119,7 +145,8 @@ public struct MountFields {
 }
 
 public struct ForkFields {
-    let view: EventView
+    @usableFromInline let view: EventView
+    @usableFromInline init(view: EventView) { self.view = view }
     public var childPid: UInt32 { view.load(WireLayout.Fork.childTgid, as: UInt32.self) }
     public var childTid: UInt32 { view.load(WireLayout.Fork.childTid, as: UInt32.self) }
     public var cloneFlags: UInt64 { view.load(WireLayout.Fork.cloneFlags, as: UInt64.self) }
@@ -127,12 +154,14 @@ public struct ForkFields {
 }
 
 public struct ExitFields {
-    let view: EventView
+    @usableFromInline let view: EventView
+    @usableFromInline init(view: EventView) { self.view = view }
     public var exitCode: Int32 { view.load(WireLayout.Exit.exitCode, as: Int32.self) }
 }
 
 public struct ChdirFields {
-    let view: EventView
+    @usableFromInline let view: EventView
+    @usableFromInline init(view: EventView) { self.view = view }
     public var cwd: UnsafeRawBufferPointer { view.string(at: WireLayout.Chdir.cwd) }
     public var raw: UnsafeRawBufferPointer { view.string(at: WireLayout.Chdir.raw) }
 }

@@ -18,12 +18,12 @@ public enum OpenFlags {
         (0o10000000, "O_PATH"), (0o20000000, "O_TMPFILE"),
     ]
 
-    public static func isWrite(_ flags: UInt32) -> Bool {
+    @inlinable public static func isWrite(_ flags: UInt32) -> Bool {
         let access = flags & accessMask
         return access == writeOnly || access == readWrite || flags & (create | truncate | append) != 0
     }
 
-    public static func isRead(_ flags: UInt32) -> Bool {
+    @inlinable public static func isRead(_ flags: UInt32) -> Bool {
         let access = flags & accessMask
         return access == readOnly || access == readWrite
     }

@@ -215,6 +215,66 @@ import Testing
         #expect(fired("other", flags: readWrite) == [])
     }
 
+    /// The facts the index's guards test say what the fields they stand for say, for every
+    /// kind of record, flag and result (a guard that disagreed would hide a rule's field).
+    @Test func recordFactsAgreeWithTheFieldsTheyStandFor() {
+        var records: [[UInt8]] = []
+        for flags: UInt32 in [0, 1, 2, 0o101, 0o1101, 0o2001, 0o2000000, 0o200000] {
+            for res: Int64 in [3, 0, -2, -13] {
+                var w = RecordWriter(kind: .open, syscall: .openat, pid: 7, ppid: 1, comm: "t")
+                w.put(res, at: WireLayout.Open.res)
+                w.put(flags, at: WireLayout.Open.flags)
+                w.string("/x", at: WireLayout.Open.raw)
+                if res >= 0 { w.string("/x", at: WireLayout.Open.path) }
+                records.append(w.bytes())
+            }
+        }
+        records.append(Self.exec(pid: 7, ppid: 1, comm: "t", exe: "/bin/t", args: ["t"]))
+        records.append(Self.exec(pid: 7, ppid: 1, comm: "t", exe: "/bin/t", args: ["t"], res: -2))
+        var fork = RecordWriter(kind: .fork, syscall: .clone, pid: 7, ppid: 1, comm: "t")
+        fork.put(UInt32(8), at: WireLayout.Fork.childTgid)
+        records.append(fork.bytes())
+        records.append(RecordWriter(kind: .exit, syscall: .none, pid: 7, ppid: 1, comm: "t").bytes())
+        var decoder = RecordDecoder()
+        let context = EngineContext(hostname: "h", bootToEpochNs: 0)
+        for (i, r) in records.enumerated() {
+            r.withUnsafeBytes { raw in
+                guard let e = decoder.decode(raw) else { Issue.record("record \(i) rejected"); return }
+                let x = FieldExtractor(event: e, number: 1, processes: ProcessTable(), context: context)
+                let facts = x.recordFacts
+                func flag(_ code: FieldCode) -> Bool? {
+                    if case .bool(let b) = x.value(code) { return b }
+                    return nil
+                }
+                func fact(_ f: RecordFacts) -> Bool { facts.contains(f) }
+                #expect((flag(.evtIsOpenRead) != nil) == fact(.open), "record \(i)")
+                #expect(flag(.evtIsOpenRead) == (fact(.open) ? fact(.openRead) : nil), "record \(i)")
+                #expect(flag(.evtIsOpenWrite) == (fact(.open) ? fact(.openWrite) : nil), "record \(i)")
+                #expect(flag(.evtIsOpenCreate) == (fact(.open) ? fact(.openCreate) : nil), "record \(i)")
+                #expect(flag(.evtFailed) == (fact(.hasResult) ? fact(.failed) : nil), "record \(i)")
+                #expect(flag(.threadIsMain) == fact(.mainThread), "record \(i)")
+                var fdNumNonNegative = false
+                if case .int(let n) = x.value(.fdNum) { fdNumNonNegative = n >= 0 }
+                #expect(fdNumNonNegative == fact(.openSucceeded), "record \(i)")
+            }
+        }
+    }
+
+    /// The event type's index is read from the record's syscall number directly: the bound
+    /// it is checked against must be every syscall we know, and an unknown number is `none`.
+    @Test func eventTypeCodesCoverEverySyscall() {
+        #expect(EventTypeCode.syscallCount == SyscallID.allCases.count)
+        #expect(SyscallID.allCases.map { Int($0.rawValue) } == Array(0..<SyscallID.allCases.count))
+        var w = RecordWriter(kind: .open, syscall: .openat2, timestampBootNs: 1, pid: 1, ppid: 0, uid: 0, comm: "t")
+        w.put(Int64(3), at: WireLayout.Open.res)
+        let openat2 = w.bytes()
+        var decoder = RecordDecoder()
+        openat2.withUnsafeBytes { raw in
+            guard let e = decoder.decode(raw) else { Issue.record("record rejected"); return }
+            #expect(EventTypeCode.of(e).name == "openat2")
+        }
+    }
+
     @Test func failedOpensAreMatchedOnTheirAbsolutePath() throws {
         let rules = try Self.load("""
             - rule: GPU attempt
