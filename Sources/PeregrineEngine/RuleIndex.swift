@@ -405,6 +405,9 @@ final class RuleIndex {
     /// `from`: where the prefix starts (`contains` keys are prefixes at every offset).
     @inline(__always)
     func walk(_ root: Int32, _ b: UnsafeRawBufferPointer, from: Int = 0, reversed: Bool, into out: UnsafeMutableBufferPointer<UInt64>) {
+        // Locals: the marks written to `out` could, for all the compiler knows, change this
+        // object's fields, which it would then load again for every node.
+        let nodes = self.nodes, bitmaps = self.bitmaps, ranks = self.ranks
         var node = Int(root)
         var i = from
         let count = b.count

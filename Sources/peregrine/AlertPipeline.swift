@@ -55,14 +55,17 @@ struct AlertPipeline {
     }
 
     private mutating func match(_ event: EventView, number: UInt64, processes: ProcessTable) {
-        let asJSON = json, toStdout = stdoutEnabled, hub = outputs
-        let containers = containers
+        // The engine's callback only collects (an empty array allocates nothing): one that
+        // wrote to `out` would capture `self`, and the table passed beside it would then be
+        // copied, a retain and a release per event.
+        var raised: [Alert] = []
+        engine.process(event, number: number, processes: processes) { raised.append($0) }
+        if raised.isEmpty { return }
         let handle = containers == nil ? nil : processes.entry(event.pid)?.container
-        engine.process(event, number: number, processes: processes) { alert in
-            var alert = alert
+        for var alert in raised {
             containers?.markAlert(&alert, container: handle)
-            if toStdout { out.write(asJSON ? alert.jsonLine + "\n" : alert.textLine + "\n") }
-            hub?.publish(alert)
+            if stdoutEnabled { out.write(json ? alert.jsonLine + "\n" : alert.textLine + "\n") }
+            outputs?.publish(alert)
         }
     }
 

@@ -61,4 +61,16 @@ struct BlockInflaterTests {
         #expect(Int(length) == Self.plain.count)
         #expect(out == Self.plain)
     }
+
+    /// Block checksums are zlib's CRC-32, whoever computes them: the standard check value,
+    /// zlib's own result on the same bytes, and a checksum continued from a seed.
+    @Test func blockChecksumsAreZlibsCRC32() {
+        let check = Array("123456789".utf8)
+        #expect(check.withUnsafeBytes { Zlib.crc32($0) } == 0xCBF4_3926)
+        let bytes = Self.plain
+        let zlibs = bytes.withUnsafeBufferPointer { UInt32(crc32(0, $0.baseAddress, uInt($0.count))) }
+        #expect(bytes.withUnsafeBytes { Zlib.crc32($0) } == zlibs)
+        let head = bytes.withUnsafeBytes { Zlib.crc32(UnsafeRawBufferPointer(rebasing: $0[..<1000])) }
+        #expect(bytes.withUnsafeBytes { Zlib.crc32(UnsafeRawBufferPointer(rebasing: $0[1000...]), seed: head) } == zlibs)
+    }
 }
