@@ -89,6 +89,9 @@ final class CompiledMatcher {
     /// Per slot: no argument, no transformer, not answered by another layer (most slots), so
     /// extracting it needs nothing from `slots` (a copy of a field retains all it holds).
     private var plainBuffer: UnsafeMutablePointer<Bool>
+    /// Per slot: container metadata without argument or transformer, read straight from the
+    /// process's container handle when it has one (see `extractSpecial`).
+    private var metadataBuffer: UnsafeMutablePointer<Bool>
     private var nodeShared: UnsafeMutablePointer<Bool>
     private var nodeStamp: UnsafeMutablePointer<UInt64>
     private var nodeResult: UnsafeMutablePointer<Bool>
@@ -104,6 +107,7 @@ final class CompiledMatcher {
         checkBuffer = .allocate(capacity: 1)
         codeBuffer = .allocate(capacity: 1)
         plainBuffer = .allocate(capacity: 1)
+        metadataBuffer = .allocate(capacity: 1)
         nodeShared = .allocate(capacity: 1)
         nodeStamp = .allocate(capacity: 1)
         nodeResult = .allocate(capacity: 1)
@@ -122,6 +126,7 @@ final class CompiledMatcher {
         childBuffer = Self.buffer(children)
         checkBuffer = Self.buffer(checks)
         codeBuffer = Self.buffer(slotCodes)
+        metadataBuffer = Self.buffer(slots.map { $0.field.argument == nil && $0.transforms.isEmpty && $0.code.isContainerMetadata })
         plainBuffer = Self.buffer(slots.map {
             $0.field.argument == nil && $0.transforms.isEmpty && $0.code != .external && !$0.code.isContainerMetadata
         })
@@ -154,6 +159,7 @@ final class CompiledMatcher {
         checkBuffer.deallocate()
         codeBuffer.deallocate()
         plainBuffer.deallocate()
+        metadataBuffer.deallocate()
         nodeShared.deallocate()
         nodeStamp.deallocate()
         nodeResult.deallocate()
@@ -665,6 +671,7 @@ final class CompiledMatcher {
     @inline(never)
     private func extractSpecial(_ s: Int, _ x: FieldExtractor) -> FastValue {
         let code = codeBuffer[s]
+        if metadataBuffer[s], let handle = x.entry?.container { return x.metadataValue(code, argument: nil, handle: handle) }
         // Container metadata without a handle (rule tests, replay) is answered by the
         // context's extraField hook, which needs the field; with no hook it is missing
         // either way, and the field is not copied for nothing.

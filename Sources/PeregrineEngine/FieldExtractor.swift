@@ -295,33 +295,36 @@ final class FieldExtractor {
     /// entry (two pointer loads when cached), else from `EngineContext.extraField` (rule tests
     /// and replay answer there), else missing. A runtime's empty string is missing too.
     func containerValue(_ code: FieldCode, argument: FieldArgument?, field: ResolvedField?) -> FastValue {
-        if let handle = entry?.container {
-            guard let m = handle.metadata else { return .missing }
-            func text(_ s: String) -> FastValue { s.isEmpty ? .missing : .string(s) }
-            switch code {
-            case .containerName: return text(m.name)
-            case .containerType: return text(m.type)
-            case .containerImage: return text(m.image)
-            case .containerImageID: return text(m.imageID)
-            case .containerImageRepository: return text(m.imageRepository)
-            case .containerImageTag: return text(m.imageTag)
-            case .containerImageDigest: return text(m.imageDigest)
-            case .containerPrivileged: return m.privileged.map { .bool($0) } ?? .missing
-            case .k8sNsName: return text(m.podNamespace)
-            case .k8sPodName: return text(m.podName)
-            case .k8sPodUID: return text(m.podUID)
-            case .k8sPodLabels: return m.podLabelList.isEmpty ? .missing : .string(m.podLabelList.joined(separator: ","))
-            case .k8sPodLabel:
-                guard case .key(let key)? = argument, let v = m.podLabels[key] else { return .missing }
-                return .string(v)
-            case .k8sPodSandboxID: return text(String(m.sandboxID.prefix(12)))
-            case .k8sPodFullSandboxID: return text(m.sandboxID)
-            default: return .missing
-            }
-        }
+        if let handle = entry?.container { return metadataValue(code, argument: argument, handle: handle) }
         guard let extra = context.extraField, let field else { return .missing }
         let fields = EventFields(event: event, number: number, processes: processes, context: context)
         return Self.fast(extra(field, fields))
+    }
+
+    /// Container and pod metadata from the handle the container layer put on the entry.
+    func metadataValue(_ code: FieldCode, argument: FieldArgument?, handle: ContainerHandle) -> FastValue {
+        guard let m = handle.metadata else { return .missing }
+        func text(_ s: String) -> FastValue { s.isEmpty ? .missing : .string(s) }
+        switch code {
+        case .containerName: return text(m.name)
+        case .containerType: return text(m.type)
+        case .containerImage: return text(m.image)
+        case .containerImageID: return text(m.imageID)
+        case .containerImageRepository: return text(m.imageRepository)
+        case .containerImageTag: return text(m.imageTag)
+        case .containerImageDigest: return text(m.imageDigest)
+        case .containerPrivileged: return m.privileged.map { .bool($0) } ?? .missing
+        case .k8sNsName: return text(m.podNamespace)
+        case .k8sPodName: return text(m.podName)
+        case .k8sPodUID: return text(m.podUID)
+        case .k8sPodLabels: return m.podLabelList.isEmpty ? .missing : .string(m.podLabelList.joined(separator: ","))
+        case .k8sPodLabel:
+            guard case .key(let key)? = argument, let v = m.podLabels[key] else { return .missing }
+            return .string(v)
+        case .k8sPodSandboxID: return text(String(m.sandboxID.prefix(12)))
+        case .k8sPodFullSandboxID: return text(m.sandboxID)
+        default: return .missing
+        }
     }
 
     /// An ancestor field for ancestor `index` (0 = the process itself).
