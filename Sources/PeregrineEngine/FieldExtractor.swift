@@ -128,6 +128,7 @@ final class FieldExtractor {
     }
 
     /// Lets go of the event's process and ancestors (the table itself is only borrowed).
+    @inline(__always)
     func release() {
         if entryFound {
             foundEntry = nil
@@ -150,6 +151,11 @@ final class FieldExtractor {
 
     /// What the rule index's guards test (see `RuleIndex.GuardList.facts`), from the record alone.
     var recordFacts: RecordFacts {
+        @inline(__always) get { facts() }
+    }
+
+    @inline(__always)
+    private func facts() -> RecordFacts {
         var facts: RecordFacts = event.tid == event.pid ? .mainThread : []
         if event.kind == .open {
             // Most guarded events are opens: their facts without `result`'s switch on the kind.
@@ -367,14 +373,11 @@ final class FieldExtractor {
         if let found = fdNameFound { return .record(found) }
         guard event.kind == .open else { return .missing }
         let open = event.open
-        let path: UnsafeRawBufferPointer
-        if open.path.count > 0 {
-            path = open.path
-        } else if PathNormalizer.isNormalAbsolute(open.raw) {
+        var path = open.path
+        if path.count == 0 {
+            let raw = open.raw
             // A refused open of a clean absolute path (most of them) is its own fd.name: no copy.
-            path = open.raw
-        } else {
-            path = resolve(open.raw, relativeTo: open.base)
+            path = PathNormalizer.isNormalAbsolute(raw) ? raw : resolve(raw, relativeTo: open.base)
         }
         fdNameFound = path
         return .record(path)
