@@ -151,26 +151,23 @@ final class FieldExtractor {
 
     /// What the rule index's guards test (see `RuleIndex.GuardList.facts`), from the record alone.
     var recordFacts: RecordFacts {
-        @inline(__always) get { facts() }
-    }
-
-    @inline(__always)
-    private func facts() -> RecordFacts {
-        var facts: RecordFacts = event.tid == event.pid ? .mainThread : []
-        if event.kind == .open {
-            // Most guarded events are opens: their facts without `result`'s switch on the kind.
-            let open = event.open
-            let flags = open.flags
-            facts.insert([.open, .hasResult])
-            facts.insert(open.res < 0 ? .failed : .openSucceeded)
-            if OpenFlags.isRead(flags) { facts.insert(.openRead) }
-            if OpenFlags.isWrite(flags) { facts.insert(.openWrite) }
-            if flags & OpenFlags.create != 0 { facts.insert(.openCreate) }
-        } else if let r = result {
-            facts.insert(.hasResult)
-            if r < 0 { facts.insert(.failed) }
+        @inline(__always) get {
+            var facts: RecordFacts = event.tid == event.pid ? .mainThread : []
+            if event.kind == .open {
+                // Most guarded events are opens: their facts without `result`'s switch on the kind.
+                let open = event.open
+                let flags = open.flags
+                facts.insert([.open, .hasResult])
+                facts.insert(open.res < 0 ? .failed : .openSucceeded)
+                if OpenFlags.isRead(flags) { facts.insert(.openRead) }
+                if OpenFlags.isWrite(flags) { facts.insert(.openWrite) }
+                if flags & OpenFlags.create != 0 { facts.insert(.openCreate) }
+            } else if let r = result {
+                facts.insert(.hasResult)
+                if r < 0 { facts.insert(.failed) }
+            }
+            return facts
         }
-        return facts
     }
 
     var processName: String {
