@@ -16,10 +16,12 @@ public final class ContainerLookupService: Sendable {
     public typealias SourceFactory = @Sendable (String) throws -> any ContainerMetadataSource
 
     public let inbox: ContainerInbox
-    /// A container to look up; `attempt` counts the late retries (0: first sight).
+    /// A container to look up; `attempt` counts the late retries (0: first sight), `soon` the
+    /// quick ones of this attempt (the runtime did not know the container yet).
     struct Request: Sendable {
         var id: String
         var attempt = 0
+        var soon = 0
     }
     private let requests: AsyncStream<Request>
     private let requestSink: AsyncStream<Request>.Continuation
@@ -126,58 +128,66 @@ public final class ContainerLookupService: Sendable {
     static let maxConcurrentLookups = 16
 
     /// A runtime can be asked about a container before it has recorded it: the container's
-    /// first process runs while the runtime is still inside the create or start call. Such a
-    /// lookup is asked again after `notFoundRetryDelays`, which end well within the default
-    /// 500 ms that alerts wait.
-    static let notFoundRetryDelays: [Duration] = [.milliseconds(50), .milliseconds(100), .milliseconds(150)]
+    /// first process (`runc init`) runs while the runtime is still inside the create call, and
+    /// on a node starting a hundred pods that call can take seconds. Such a lookup is asked
+    /// again after `notFoundRetryDelays` (2 s in all) before it counts as failed; meanwhile
+    /// the container stays pending and each of its events that needs metadata waits its own
+    /// timeout, so the container's own processes, which run once the create call has returned,
+    /// find it known.
+    static let notFoundRetryDelays: [Duration] = [50, 100, 150, 200, 500, 1000].map { .milliseconds($0) }
 
     /// After a failed lookup, when to ask again: the events that waited have gone out marked by
-    /// then, but the container's later events get its metadata. The retry waits outside the
-    /// lookup slots, so a failing runtime cannot starve new containers' lookups.
+    /// then, but the container's later events get its metadata.
     static let lateRetryDelays: [Duration] = [.seconds(1), .seconds(3), .seconds(10)]
 
+    /// One call (two with the pod's). Every retry waits outside the lookup slots, so containers
+    /// the runtime does not know yet, or a failing runtime, cannot starve new containers' lookups.
     private func lookUp(_ request: Request) async {
-        let id = request.id
-        var retries = Self.notFoundRetryDelays[...]
-        while true {
-            guard let source = current.withLock({ $0 }) else { return failed(request) }
-            do {
-                if let m = try await source.metadata(forContainer: id) {
-                    inbox.answered.add(1, ordering: .relaxed)
-                    inbox.post(.metadata(m))
-                    return
-                }
-            } catch let error as RPCError where error.code == .deadlineExceeded {
-                // A runtime busy starting containers answers late: no reason to drop a working
-                // connection.
-                inbox.failures.add(1, ordering: .relaxed)
-                return failed(request)
-            } catch let error as RPCError where error.code == .unavailable && !retries.isEmpty {
-                // One call's stream can be reset while the connection stays good (seen from
-                // containerd during a burst of pod starts): ask again before concluding that
-                // the runtime went away.
-                inbox.failures.add(1, ordering: .relaxed)
-                try? await Task.sleep(for: retries.removeFirst())
-                continue
-            } catch {
-                inbox.failures.add(1, ordering: .relaxed)
-                drop(source)
-                return failed(request)
+        guard let source = current.withLock({ $0 }) else { return failed(request) }
+        do {
+            if let m = try await source.metadata(forContainer: request.id) {
+                inbox.answered.add(1, ordering: .relaxed)
+                inbox.post(.metadata(m))
+                return
             }
-            guard let delay = retries.popFirst() else { return failed(request) }
-            try? await Task.sleep(for: delay)
+        } catch let error as RPCError where error.code == .deadlineExceeded {
+            // A runtime busy starting containers answers late: no reason to drop a working
+            // connection.
+            inbox.failures.add(1, ordering: .relaxed)
+            return failed(request)
+        } catch let error as RPCError where error.code == .unavailable && request.soon < Self.notFoundRetryDelays.count {
+            // One call's stream can be reset while the connection stays good (seen from
+            // containerd during a burst of pod starts): ask again before concluding that
+            // the runtime went away.
+            inbox.failures.add(1, ordering: .relaxed)
+            return askAgainSoon(request)
+        } catch {
+            inbox.failures.add(1, ordering: .relaxed)
+            drop(source)
+            return failed(request)
         }
+        askAgainSoon(request)  // not known to the runtime (yet)
+    }
+
+    private func askAgainSoon(_ request: Request) {
+        guard request.soon < Self.notFoundRetryDelays.count else { return failed(request) }
+        var next = request
+        next.soon += 1
+        later(Self.notFoundRetryDelays[request.soon], next)
     }
 
     /// Reports the first failure (the container's held events go out marked) and asks again later.
     private func failed(_ request: Request) {
         if request.attempt == 0 { inbox.post(.failed(request.id)) }
         guard request.attempt < Self.lateRetryDelays.count else { return }
-        let delay = Self.lateRetryDelays[request.attempt]
+        later(Self.lateRetryDelays[request.attempt], Request(id: request.id, attempt: request.attempt + 1))
+    }
+
+    private func later(_ delay: Duration, _ request: Request) {
         let sink = requestSink
         Task {
             try? await Task.sleep(for: delay)
-            sink.yield(Request(id: request.id, attempt: request.attempt + 1))
+            sink.yield(request)
         }
     }
 

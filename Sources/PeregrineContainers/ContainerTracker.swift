@@ -16,10 +16,14 @@ import PeregrineRules
 ///   unapproved image" is decided on the real image, not on `<NA>`.
 /// - The record's bytes are copied, with the event's process and its ancestors as they were
 ///   (a small process table), so later forks, execs and exits do not change what the rules see.
-/// - Held events are released when the metadata arrives or, at the latest, `timeout` after the
-///   lookup started; then the container is marked unavailable, its fields read `<NA>`, and
-///   alerts that need metadata carry the marker (`markAlert`). Alerts come out in order per
-///   container, possibly after alerts of other containers.
+/// - Held events are released when the metadata arrives or the lookup fails, or, at the
+///   latest, `timeout` after each was held: every event waits its own full timeout, so on a
+///   node where a container's first process runs long after its cgroup was first seen (a
+///   runtime busy starting a hundred pods), its later events still get the whole wait. An
+///   event released without metadata reads `<NA>` and its alerts that need metadata carry the
+///   marker (`markAlert`); the container stays pending, so its later events wait again, until
+///   the lookup answers or fails (then it is marked unavailable and nothing waits). Alerts come
+///   out in order per container, possibly after alerts of other containers.
 /// - At most `perContainerLimit` events per container and `totalLimit` in all are held; an
 ///   event beyond that is evaluated at once without metadata (never dropped) and counted.
 public final class ContainerTracker {
@@ -34,6 +38,8 @@ public final class ContainerTracker {
     public struct HeldEvent {
         public var bytes: [UInt8]
         public var number: UInt64
+        /// When it goes out with or without metadata (monotonic ns).
+        public var deadlineNs: UInt64
         /// The event's process and its ancestors, as they were when it happened.
         public var processes: ProcessTable
         public var container: ContainerHandle
@@ -44,7 +50,8 @@ public final class ContainerTracker {
         public var lookupsStarted: UInt64 = 0
         public var eventsHeld: UInt64 = 0
         public var heldOverflow: UInt64 = 0
-        /// Containers whose metadata did not arrive within the timeout (or failed).
+        /// Containers whose metadata was not there when a held event's wait ran out, or whose
+        /// lookup failed (each container once).
         public var metadataUnavailable: UInt64 = 0
         /// Alerts that went out with `<NA>` for metadata they needed (and the marker).
         public var alertsWithoutMetadata: UInt64 = 0
@@ -91,7 +98,7 @@ public final class ContainerTracker {
     public func attach(_ entry: ProcessTable.Entry?) {
         guard let entry, entry.container == nil, entry.info.containerID != ContainerID.host,
               let id = ContainerID.fullID(fromCgroup: entry.info.cgroup) else { return }
-        entry.container = handle(for: id, nowNs: Self.monotonicNs())
+        entry.container = handle(for: id)
     }
 
     /// Containers whose lookup is under way: while zero, no event needs a second look.
@@ -104,9 +111,9 @@ public final class ContainerTracker {
     }
 
     /// The handle for a container id, starting its lookup the first time.
-    public func handle(for id: String, nowNs: UInt64) -> ContainerHandle {
+    public func handle(for id: String) -> ContainerHandle {
         if let h = handles[id] { return h }
-        let h = ContainerHandle(fullID: id, state: .pending, pendingSinceNs: nowNs)
+        let h = ContainerHandle(fullID: id, state: .pending)
         handles[id] = h
         pendingCount += 1
         counters.containersTracked = handles.count
@@ -151,15 +158,17 @@ public final class ContainerTracker {
             if entry.info.ppid == pid { break }
             pid = entry.info.ppid
         }
-        held[container.fullID, default: []].append(HeldEvent(bytes: Array(bytes), number: number, processes: snapshot, container: container))
+        let deadline = Self.monotonicNs() &+ options.timeoutNs
+        held[container.fullID, default: []].append(
+            HeldEvent(bytes: Array(bytes), number: number, deadlineNs: deadline, processes: snapshot, container: container))
         heldTotal += 1
         counters.eventsHeld &+= 1
         counters.eventsHeldNow = heldTotal
         return true
     }
 
-    /// Takes the lookups' answers and releases held events whose metadata arrived or whose
-    /// deadline passed (in the order they were held). Call on every consumer tick.
+    /// Takes the lookups' answers and releases held events whose metadata arrived (or failed)
+    /// or whose own deadline passed (in the order they were held). Call on every consumer tick.
     public func poll(nowNs: UInt64, release: (HeldEvent) -> Void) {
         for update in inbox.take() {
             switch update {
@@ -183,11 +192,13 @@ public final class ContainerTracker {
         guard heldTotal > 0 else { return }
         for (id, events) in held {
             guard let h = events.first?.container else { continue }
-            if h.state == .pending && nowNs &- h.pendingSinceNs < options.timeoutNs { continue }
-            if h.state == .pending { markUnavailable(h) }
-            held.removeValue(forKey: id)
-            heldTotal -= events.count
-            for e in events { release(e) }
+            // Held in order, so deadlines ascend: those due are a prefix.
+            let due = h.state == .pending ? events.prefix { $0.deadlineNs <= nowNs }.count : events.count
+            guard due > 0 else { continue }
+            if h.metadata == nil { countUnavailable(h) }
+            if due == events.count { held.removeValue(forKey: id) } else { held[id] = Array(events[due...]) }
+            heldTotal -= due
+            for e in events[..<due] { release(e) }
         }
         counters.eventsHeldNow = heldTotal
     }
@@ -217,6 +228,12 @@ public final class ContainerTracker {
     private func markUnavailable(_ h: ContainerHandle) {
         if h.state == .pending { pendingCount -= 1 }
         h.state = .unavailable
+        countUnavailable(h)
+    }
+
+    private func countUnavailable(_ h: ContainerHandle) {
+        guard !h.countedUnavailable else { return }
+        h.countedUnavailable = true
         counters.metadataUnavailable &+= 1
     }
 

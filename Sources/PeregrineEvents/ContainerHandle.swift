@@ -5,7 +5,7 @@
 /// over through the tracker's inbox), hence the unchecked Sendable.
 public final class ContainerHandle: @unchecked Sendable {
     public enum State: Sendable, Equatable {
-        /// A lookup is under way; alerts that need metadata wait for it (up to a deadline).
+        /// A lookup is under way; alerts that need metadata wait for it (each up to a deadline).
         case pending
         /// The runtime answered (`metadata` is set).
         case known
@@ -16,13 +16,13 @@ public final class ContainerHandle: @unchecked Sendable {
     public let fullID: String
     public var state: State
     public var metadata: ContainerMetadata?
-    /// When the lookup started (monotonic ns), for the deadline.
-    public var pendingSinceNs: UInt64
+    /// Whether the container was counted as lacking metadata when an alert needed it (an
+    /// event's wait ran out, or the lookup failed): counted once per container.
+    public var countedUnavailable = false
 
-    public init(fullID: String, state: State = .pending, metadata: ContainerMetadata? = nil, pendingSinceNs: UInt64 = 0) {
+    public init(fullID: String, state: State = .pending, metadata: ContainerMetadata? = nil) {
         self.fullID = fullID
         self.state = state
         self.metadata = metadata
-        self.pendingSinceNs = pendingSinceNs
     }
 }

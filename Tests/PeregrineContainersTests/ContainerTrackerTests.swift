@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import PeregrineEngine
 import PeregrineEvents
 import PeregrineRules
@@ -159,6 +162,31 @@ import Testing
         h.tick()
         h.feed(Self.open(pid: 100, comm: "cat", path: "/dev/nvidia1"))
         #expect(h.alerts(Self.gpuRule).last?.output.contains("image=docker.io/library/busybox") == true)
+    }
+
+    /// A runtime starting a hundred pods can take longer than the timeout between a container's
+    /// first sight (`runc init` in its cgroup) and its process's first open: that open still
+    /// gets its full wait, and events held earlier go out on their own deadlines.
+    @Test func eachHeldEventWaitsItsOwnTimeout() throws {
+        let h = try Harness(timeoutNs: 200_000_000)
+        h.feed(Self.exec(pid: 100, comm: "cat", exe: "/bin/cat", args: ["cat"], cgroup: Self.cgroup(Self.idA)))
+        #expect(h.tracker.counters.eventsHeldNow == 1)
+        usleep(300_000)  // past the exec's deadline
+        h.feed(Self.open(pid: 100, comm: "cat", path: "/dev/nvidia0"))
+        #expect(h.tracker.counters.eventsHeldNow == 2)
+        h.tick()
+        // The exec went out on its own deadline; the open still waits.
+        #expect(h.tracker.counters.eventsHeldNow == 1)
+        #expect(h.alerts(Self.gpuRule).isEmpty)
+        #expect(h.tracker.pendingCount == 1)
+        #expect(h.tracker.counters.metadataUnavailable == 1)
+        h.inbox.post(.metadata(Self.metadata(Self.idA, image: "docker.io/library/busybox:1.36")))
+        h.tick()
+        let gpu = h.alerts(Self.gpuRule)
+        #expect(gpu.count == 1)
+        #expect(gpu.first?.output.contains("image=docker.io/library/busybox") == true)
+        #expect(gpu.first?.tags.contains(ContainerTracker.unavailableTag) == false)
+        #expect(h.tracker.counters.metadataUnavailable == 1)
     }
 
     @Test func failedLookupReleasesAtOnce() throws {
