@@ -115,6 +115,9 @@ final class CompiledMatcher {
         for rule in rules.rules {
             if let c = rule.condition, rule.isEnabled { roots.append(lower(c)) } else { roots.append(-1) }
         }
+        if slots.contains(where: { Self.isPlainPathPart($0) }), let info = FieldCatalog.standard["fd.name"] {
+            fdNameSlot = slot(for: ResolvedField(info: info))
+        }
         slotCodes = slots.map(\.code)
         slotArguments = slots.map(\.field.argument)
         slotTransforms = slots.map(\.transforms)
@@ -376,7 +379,7 @@ final class CompiledMatcher {
         for rule in rules {
             let root = folded[rule]
             guard root >= 0 else { continue }
-            let found = requiredKeySets(root)
+            let found = requiredKeySets(root).map { $0.map(onFdName) }
             options[rule] = found
             for keys in found { for k in Set(keys) { frequency[k, default: 0] += 1 } }
         }
@@ -583,6 +586,36 @@ final class CompiledMatcher {
     /// Alternative key sets for node `n`: the node can only be true if the event matches at
     /// least one key of a set. An `and` offers its members' sets; an `or` offers one set
     /// that unites one set of each member (all members must be indexable).
+    /// `fd.directory` or `fd.filename` as they are (no argument, no transformer).
+    private static func isPlainPathPart(_ slot: Slot) -> Bool {
+        (slot.code == .fdDirectory || slot.code == .fdFilename) && slot.field.argument == nil && slot.transforms.isEmpty
+    }
+
+    /// The plain `fd.name` slot, when some check reads `fd.directory` or `fd.filename`.
+    private var fdNameSlot: Int32 = -1
+
+    /// A key on `fd.directory` or `fd.filename` as a key on `fd.name` that every value the
+    /// original finds also has: `fd.directory = /etc/pam.d` needs `fd.name` to start with
+    /// `/etc/pam.d/`, `fd.filename = shadow` to end with `shadow`. The index then walks the
+    /// `fd.name` tries it walks anyway instead of splitting every open's path for two more
+    /// lookups (the rule is still evaluated in full). Other keys stay as they are.
+    private func onFdName(_ key: RuleIndex.Key) -> RuleIndex.Key {
+        guard fdNameSlot >= 0, Self.isPlainPathPart(slots[Int(key.slot)]) else { return key }
+        let directory = slots[Int(key.slot)].code == .fdDirectory
+        let slash = UInt8(ascii: "/"), dot = [UInt8(ascii: ".")]
+        switch key {
+        // A name without '/' has directory "." and is its own file name.
+        case .exact(_, let v) where directory && !v.isEmpty && v != dot:
+            return .prefix(fdNameSlot, v == [slash] ? v : v + [slash])
+        case .prefix(_, let v) where directory && v != dot:
+            return .prefix(fdNameSlot, v)
+        case .exact(_, let v) where !directory && !v.isEmpty, .suffix(_, let v) where !directory:
+            return .suffix(fdNameSlot, v)
+        default:
+            return key
+        }
+    }
+
     private func requiredKeySets(_ n: Int32) -> [[RuleIndex.Key]] {
         switch nodes[Int(n)] {
         case .and(let first, let count):
@@ -725,7 +758,7 @@ final class CompiledMatcher {
     func candidates(_ index: RuleIndex, _ x: FieldExtractor, into out: UnsafeMutableBufferPointer<UInt64>) {
         index.markAlways(in: out)
         for t in index.texts {
-            if t.guards.start >= 0 && !someGuardsHold(t.guards, index, x) { continue }
+            if t.guards.start >= 0 && !guardsHold(t.guards, index, x) { continue }
             fill(Int(t.slot), x)
             _ = values[Int(t.slot)].withText { b in
                 if t.exactLengths & RuleIndex.lengthBit(b.count) != 0 { index.lookup(t.exact, ByteSet.hash(b), into: out) }
@@ -735,13 +768,13 @@ final class CompiledMatcher {
                 if t.suffixRoot >= 0 && index.pairMayMatch(t.suffixPairs, b, reversed: true) {
                     index.walk(t.suffixRoot, b, reversed: true, into: out)
                 }
-                if t.substringRoot >= 0 { index.walkFromEveryOffset(t.substringRoot, b, firstByte: t.substringFirstByte, into: out) }
+                if t.substringRoot >= 0 { index.walkFromEveryOffset(t, b, into: out) }
             }
         }
-        for t in index.ancestorTexts where t.guards.start < 0 || someGuardsHold(t.guards, index, x) {
+        for t in index.ancestorTexts where t.guards.start < 0 || guardsHold(t.guards, index, x) {
             ancestorCandidates(t, index, x, into: out)
         }
-        for i in index.ints where i.guards.start < 0 || someGuardsHold(i.guards, index, x) {
+        for i in index.ints where i.guards.start < 0 || guardsHold(i.guards, index, x) {
             if case .int(let v) = value(slot: i.slot, x) { index.lookup(i.table, Int(truncatingIfNeeded: v), into: out) }
         }
     }
@@ -754,6 +787,11 @@ final class CompiledMatcher {
         let check = checkBuffer[Int(c)]
         if case .eventTypes(let mask) = check.test { return mask & (1 << UInt64(x.eventType.index)) != 0 }
         return test(check.test, x.value(codeBuffer[Int(check.slot)]))
+    }
+
+    @inline(__always)
+    private func guardsHold(_ guards: RuleIndex.Guards, _ index: RuleIndex, _ x: FieldExtractor) -> Bool {
+        guards.onlyFacts ? x.recordFacts.rawValue & guards.mask == guards.expected : someGuardsHold(guards, index, x)
     }
 
     /// Whether every guard of some list in `guards` holds for this event.
@@ -801,7 +839,7 @@ final class CompiledMatcher {
                 if t.suffixRoot >= 0 && index.pairMayMatch(t.suffixPairs, b, reversed: true) {
                     index.walk(t.suffixRoot, b, reversed: true, into: out)
                 }
-                if t.substringRoot >= 0 { index.walkFromEveryOffset(t.substringRoot, b, firstByte: t.substringFirstByte, into: out) }
+                if t.substringRoot >= 0 { index.walkFromEveryOffset(t, b, into: out) }
             }
             generation += 1
         }

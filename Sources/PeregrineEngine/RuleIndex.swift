@@ -18,7 +18,12 @@
 ///
 /// `contains` keys are found by walking a trie of them from every offset of the value: one
 /// pass for all of a field's `contains` checks, where the root's byte map turns most offsets
-/// away at once; when the keys all start with one byte, from the offsets memchr finds it at.
+/// away at once; when the keys start with at most two byte pairs, only from the offsets a
+/// 16-byte compare finds them at; else when they all start with one byte, from the offsets
+/// memchr finds it at.
+///
+/// Keys on `fd.directory` and `fd.filename` are filed as `fd.name` prefixes and suffixes
+/// (`CompiledMatcher.onFdName`), so an open's path is not split for the index.
 ///
 /// A field whose every rule also needs a check on the record's own numbers and flags (its
 /// guards: `evt.is_open_write = true`, `fd.num >= 0`) is only extracted and looked up when
@@ -127,6 +132,10 @@ final class RuleIndex {
         var substringRoot: Int32
         /// The byte all `contains` keys start with, if they share one (-1: they do not).
         var substringFirstByte: Int32
+        /// The first two bytes of the `contains` keys, when they have at most two different
+        /// ones (and no key is shorter), at this offset in `pairSets` (-1: not so): offsets to
+        /// walk from are then found 16 at a time.
+        var substringStarts: Int32
         /// Filters on the first two bytes of the prefix keys and the last two of the suffix
         /// keys, at these word offsets in `pairFilters` (-1: no filter, a key is shorter): a
         /// value whose pair no key has skips the trie walk, which costs ~30 instructions a node.
@@ -157,6 +166,11 @@ final class RuleIndex {
     struct Guards {
         var start: Int32
         var end: Int32
+        /// The one list is a test of the facts (the usual case: one rule, or rules that share
+        /// their flag checks), tested inline by `candidates` with `mask` and `expected`.
+        var onlyFacts = false
+        var mask: UInt32 = 0
+        var expected: UInt32 = 0
     }
 
     /// More distinct guard lists than this on one field: testing them all could cost more than
@@ -245,6 +259,8 @@ final class RuleIndex {
     /// Bitmaps of `pairBits` bits over byte pairs (see `TextField.prefixPairs`).
     let pairFilters: UnsafeMutableBufferPointer<UInt64>
     static let pairBits = 4096
+    /// The pairs `contains` keys start with (see `TextField.substringStarts`).
+    let pairSets: UnsafeMutableBufferPointer<ByteSearch.PairSet>
 
     /// A byte pair's bit: six low bits of each byte (paths are mostly ASCII letters, digits
     /// and punctuation, which differ there); a collision only lets a walk through.
@@ -293,9 +309,13 @@ final class RuleIndex {
         var ancestorTexts: [TextField] = []
         var guardNodes: [Int32] = []
         var pairFilters: [UInt64] = []
+        var pairSets: [ByteSearch.PairSet] = []
         func guards(_ slot: Int32) -> Guards {
             guard !b.unguarded.contains(slot), let lists = b.guardLists[slot], lists.count <= Self.mostGuardLists else {
                 return Guards(start: -1, end: -1)
+            }
+            if lists.count == 1, case .facts(let mask, let expected) = lists[0] {
+                return Guards(start: 0, end: 0, onlyFacts: true, mask: mask, expected: expected)
             }
             let start = Int32(guardNodes.count)
             for list in lists {
@@ -312,9 +332,16 @@ final class RuleIndex {
             let suffixRoot = Self.trie(t.suffixes, &nodes, &bitmaps, &ranks, &rules)
             let substringRoot = Self.trie(t.substrings, &nodes, &bitmaps, &ranks, &rules)
             let firstBytes = Set(t.substrings.map { $0.key[0] })
+            var starts: Int32 = -1
+            if t.substrings.allSatisfy({ $0.key.count >= 2 }),
+               let set = ByteSearch.PairSet(Set(t.substrings.map { [$0.key[0], $0.key[1]] }).map { ($0[0], $0[1]) }) {
+                starts = Int32(pairSets.count)
+                pairSets.append(set)
+            }
             let field = TextField(slot: t.slot, exact: exact, exactLengths: t.exactLengths, prefixRoot: prefixRoot,
                                   suffixRoot: suffixRoot, substringRoot: substringRoot,
                                   substringFirstByte: firstBytes.count == 1 ? Int32(firstBytes.first!) : -1,
+                                  substringStarts: starts,
                                   prefixPairs: Self.pairFilter(t.prefixes, &pairFilters),
                                   suffixPairs: Self.pairFilter(t.suffixes, &pairFilters),
                                   guards: guards(t.slot))
@@ -335,12 +362,14 @@ final class RuleIndex {
         self.rules = Self.buffer(rules)
         self.guardNodes = Self.buffer(guardNodes)
         self.pairFilters = Self.buffer(pairFilters)
+        self.pairSets = Self.buffer(pairSets)
         self.roots = Self.buffer(roots)
     }
 
     deinit {
         for p in [always.baseAddress, rules.baseAddress, roots.baseAddress, guardNodes.baseAddress] { p?.deallocate() }
         pairFilters.baseAddress?.deallocate()
+        pairSets.baseAddress?.deallocate()
         texts.baseAddress?.deallocate()
         ancestorTexts.baseAddress?.deallocate()
         ints.baseAddress?.deallocate()
@@ -428,11 +457,23 @@ final class RuleIndex {
         }
     }
 
-    /// `walk` from every offset of `b`: the rules of trie `root` filed under a substring of it.
-    /// When every key starts with `firstByte` (>= 0), only from the offsets memchr finds it at.
+    /// `walk` from every offset of `b`: the rules of field `t`'s `contains` trie filed under a
+    /// substring of it. Only from the offsets where some key's first two bytes are (found 16
+    /// at a time: most paths have none of a key such as `../`), else where its first byte is
+    /// (memchr), else from every offset.
     @inline(never)
-    func walkFromEveryOffset(_ root: Int32, _ b: UnsafeRawBufferPointer, firstByte: Int32,
-                             into out: UnsafeMutableBufferPointer<UInt64>) {
+    func walkFromEveryOffset(_ t: TextField, _ b: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<UInt64>) {
+        let root = t.substringRoot
+        if t.substringStarts >= 0 {
+            let starts = pairSets.baseAddress! + Int(t.substringStarts)
+            var from = 0
+            while let at = starts.pointee.firstOffset(in: b, from: from) {
+                walk(root, b, from: at, reversed: false, into: out)
+                from = at + 1
+            }
+            return
+        }
+        let firstByte = t.substringFirstByte
         var start = 0
         if firstByte >= 0 {
             guard let base = b.baseAddress else { return }

@@ -24,7 +24,8 @@ import Testing
                         "/dev/nvidia0", "/dev/nvidiactl", "/tmp/x", "/tmp/model.pt", "/dev/shm/run", "/usr/bin/ls",
                         "/bin/sh", "/proc/1/environ", "/var/log/auth.log", "/etc/ld.so.preload", "/etc/kubernetes/admin.conf",
                         "/var/run/secrets/kubernetes.io/serviceaccount/token", "/usr/local/bin/x", "/data/w.safetensors",
-                        "/etc/cron.d/job", "/boot/vmlinuz", "/lib/modules/x.ko", "/sys/kernel/x", "relative/file"]
+                        "/etc/cron.d/job", "/boot/vmlinuz", "/lib/modules/x.ko", "/sys/kernel/x", "relative/file",
+                        "/etc/pam.d/sshd", "/etc/sudoers.d/u", "/x", "/etc", "/var/log/pam.d/shadow"]
     static let cgroups = ["/", "/kubepods.slice/cri-containerd-" + String(repeating: "ab", count: 32) + ".scope"]
 
     func event(_ rng: inout SplitMix, pid: UInt32) -> [UInt8] {
@@ -114,6 +115,28 @@ import Testing
         for name in ["Shell By Modifier", "Sensitive Open By Modifier", "Concat Contains", "Join Regex", "Basename Glob", "Ancestors Not All"] {
             #expect(fired.contains(name), "\(name) never fired")
         }
+    }
+
+    /// Keys on `fd.directory` and `fd.filename` are filed under `fd.name` prefixes and
+    /// suffixes (see `CompiledMatcher.onFdName`): the root directory, a directory that is a
+    /// prefix of another, a file name that ends another, and keys left where they are.
+    @Test func pathPartKeysAgree() throws {
+        let conditions = [
+            "Dir Exact": "fd.directory = /etc/pam.d", "Dir Root": "fd.directory = /",
+            "Dir In": "fd.directory in (/etc/sudoers.d, /etc, /dev)", "Dir Prefix": "fd.directory startswith /etc/",
+            "Dir Pmatch": "fd.directory pmatch (/var/log, /etc/cron.d)", "Dir Dot": "fd.directory = .",
+            "File Exact": "fd.filename = shadow", "File In": "fd.filename in (sshd, passwd, x, etc)",
+            "File Suffix": "fd.filename endswith .log", "File Upper": "toupper(fd.filename) = SHADOW",
+        ]
+        var yaml = ""
+        for (name, condition) in conditions.sorted(by: { $0.key < $1.key }) {
+            yaml += "- rule: \(name)\n  desc: d\n  condition: evt.type in (open, openat, openat2, creat) and \(condition)\n"
+                + "  output: x\n  priority: INFO\n"
+        }
+        let result = RuleLoader().loadWithDefaults([RuleSource(name: "parts.yaml", text: yaml)])
+        try #require(!result.hasErrors, "\(result.errors.prefix(3))")
+        let fired = try agree(result.ruleSet)
+        for name in conditions.keys where name != "Dir Dot" { #expect(fired.contains(name), "\(name) never fired") }
     }
 
     @discardableResult

@@ -331,6 +331,32 @@ import Testing
         #expect(ByteSearch.anchor(Array("/.ssh/".utf8)) == 4)
     }
 
+    /// The pair scan that finds where `contains` keys may start, 16 offsets a step: every
+    /// offset of a hit, in every lane, in the overlapping last step, and in texts too short for
+    /// a step, in order and once each, agreeing with a plain scan.
+    @Test func pairScanFindsEveryOffsetOnce() throws {
+        func pair(_ s: String) -> (UInt8, UInt8) { let b = Array(s.utf8); return (b[0], b[1]) }
+        let cases = [[pair(".."), pair("/x")], [pair("ab")]]
+        #expect(ByteSearch.PairSet([]) == nil)
+        #expect(ByteSearch.PairSet([pair("ab"), pair("cd"), pair("ef")]) == nil)
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("./xab".utf8)
+        for wanted in cases {
+            let set = try #require(ByteSearch.PairSet(wanted))
+            for length in 0...70 {
+                for _ in 0..<20 {
+                    let text = (0..<length).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] }
+                    let expected = length < 2 ? [] : (0..<(length - 1)).filter { i in wanted.contains { $0 == (text[i], text[i + 1]) } }
+                    var found: [Int] = []
+                    text.withUnsafeBytes { b in
+                        while let at = set.firstOffset(in: b, from: (found.last ?? -1) + 1) { found.append(at) }
+                    }
+                    #expect(found == expected, "\(String(decoding: text, as: UTF8.self))")
+                }
+            }
+        }
+    }
+
     /// `fd.directory` and `fd.filename` split at the last '/' found eight bytes at a time:
     /// every position of the slash, in every lane of a word, with and without a short tail,
     /// and bytes that differ from '/' in one bit only.
