@@ -28,7 +28,7 @@ enum ScapEventParams {
     ]
 
     /// `maxCount` as a flat table by event type (-1: not translated), for the per-event path.
-    private static let table: [Int8] = {
+    static let table: [Int8] = {
         var t = [Int8](repeating: -1, count: Int(maxCount.keys.max()!) + 1)
         for (type, n) in maxCount { t[Int(type)] = Int8(n) }
         return t

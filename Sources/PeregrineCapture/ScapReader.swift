@@ -288,7 +288,10 @@ public struct ScapReader {
         let data = self.data
         var off = offset
         var numbered: UInt64 = 0
+        // The table as a local: read through the global, each event paid its lazy-init check.
+        let translated = ScapEventParams.table
         translator.withSkipCounters { counts in
+            translated.withUnsafeBufferPointer { translated in
             data.withUnsafeBytes { raw in
                 func u32(_ at: Int) -> Int { Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt32.self))) }
                 func u16(_ at: Int) -> Int { Int(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt16.self))) }
@@ -304,7 +307,7 @@ public struct ScapReader {
                     let eventType = u16(eventStart + 20)
                     guard eventLength >= (layout.hasParamCount ? 26 : 22), eventLength <= bodyEnd - eventStart,
                           eventType < Int(typeLimit), eventType < counts.count,
-                          ScapEventParams.maximum(UInt16(eventType)) == nil else { return }
+                          eventType >= translated.count || translated[eventType] < 0 else { return }
                     if layout.hasParamCount {
                         // The parameter lengths must fit the event, as `paramRanges` checks.
                         let width = layout.largeLengths ? 4 : 2
@@ -323,6 +326,7 @@ public struct ScapReader {
                     numbered += 1
                     off += length
                 }
+            }
             }
         }
         offset = off
@@ -434,13 +438,19 @@ public struct ScapReader {
         while n >= 0 {
             var value = start + n * 2
             if value <= end {
-                var ranges: [Range<Int>] = []
-                for i in 0..<n {
-                    let length = Int(ScapCursor.load(data, at: start + i * 2, size: 2, bigEndian: bigEndian))
-                    ranges.append(value..<(value + length))
-                    value += length
+                // Sums first: the ranges are built once, for the count that fits.
+                for i in 0..<n { value += Int(ScapCursor.load(data, at: start + i * 2, size: 2, bigEndian: bigEndian)) }
+                if value == end {
+                    var ranges: [Range<Int>] = []
+                    ranges.reserveCapacity(n)
+                    value = start + n * 2
+                    for i in 0..<n {
+                        let length = Int(ScapCursor.load(data, at: start + i * 2, size: 2, bigEndian: bigEndian))
+                        ranges.append(value..<(value + length))
+                        value += length
+                    }
+                    return ranges
                 }
-                if value == end { return ranges }
                 if value < end {
                     break
                 }

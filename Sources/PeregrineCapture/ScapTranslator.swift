@@ -21,11 +21,19 @@ struct ScapTranslator {
     private var skippedByType = [Int](repeating: 0, count: 512)
     private var skippedBeyondTable: [UInt16: Int] = [:]
     /// Modeled events that made no record, by reason (`clone (child)`, `procexit (thread)`, ...).
-    private var skippedByReason: [String: Int] = [:]
+    private var skippedByReason: [SkipKey: Int] = [:]
+
+    /// Why a modeled event made no record, with its type: names are only built for the report.
+    private enum SkipReason: String { case child, failed, thread }
+    private struct SkipKey: Hashable {
+        var type: UInt16
+        var reason: SkipReason
+    }
 
     /// Events not translated, by sysdig's `evt.type` name (or a reason).
     var skipped: [String: Int] {
-        var out = skippedByReason
+        var out: [String: Int] = [:]
+        for (key, n) in skippedByReason { out[ScapEventNames.name(of: key.type) + " (\(key.reason.rawValue))", default: 0] += n }
         for (type, n) in skippedByType.enumerated() where n > 0 {
             out[ScapEventNames.name(of: UInt16(type)), default: 0] += n
         }
@@ -37,7 +45,9 @@ struct ScapTranslator {
     mutating func skip(_ type: UInt16) {
         if Int(type) < skippedByType.count { skippedByType[Int(type)] += 1 } else { skippedBeyondTable[type, default: 0] += 1 }
     }
-    private mutating func skip(_ reason: String) { skippedByReason[reason, default: 0] += 1 }
+    private mutating func skip(_ type: UInt16, _ reason: SkipReason) {
+        skippedByReason[SkipKey(type: type, reason: reason), default: 0] += 1
+    }
 
     /// The per-type counters of `skip(_:)`, for a loop that counts many events at once.
     mutating func withSkipCounters<R>(_ body: (inout UnsafeMutableBufferPointer<Int>) -> R) -> R {
@@ -164,7 +174,7 @@ struct ScapTranslator {
         }
     }
 
-    private mutating func takeEnter(_ tid: Int64, types: Set<UInt16>) -> ScapEvent? {
+    private mutating func takeEnter(_ tid: Int64, types: [UInt16]) -> ScapEvent? {
         guard let e = lastEnter.removeValue(forKey: tid), types.contains(e.type) else { return nil }
         return e
     }
@@ -368,12 +378,12 @@ struct ScapTranslator {
                 if let parent = threads[child.ptid] { child.exePath = parent.exePath; child.loginuid = parent.loginuid; child.tty = parent.tty; child.sid = parent.sid }
                 store(child)
             }
-            skip(ScapEventNames.name(of: event.type) + " (child)")
+            skip(event.type, .child)
             return nil
         }
         let parent = thread(event.tid)
         guard res > 0 else {
-            skip(ScapEventNames.name(of: event.type) + " (failed)")
+            skip(event.type, .failed)
             return nil
         }
         let isThread = ppmFlags & ScapFlags.ppmCloneThread != 0
@@ -416,7 +426,7 @@ struct ScapTranslator {
         guard !groupAlive else {
             // A thread of a live group: Peregrine's process table tracks groups, so only the
             // last thread's exit becomes a record.
-            skip("procexit (thread)")
+            skip(event.type, .thread)
             return nil
         }
         // procexit_1: status (raw wait status), ret (exit code), sig, core.

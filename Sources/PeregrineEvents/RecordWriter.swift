@@ -13,6 +13,7 @@ public struct RecordWriter {
         self.kind = kind
         fixedSize = WireLayout.fixedSize(of: kind)
         fixedPart = [UInt8](repeating: 0, count: fixedSize)
+        strings.reserveCapacity(256)
         put(kind.rawValue, at: WireLayout.Header.kind)
         put(syscall.rawValue, at: WireLayout.Header.syscall)
         put(timestampBootNs, at: WireLayout.Header.tsBootNs)
@@ -23,8 +24,8 @@ public struct RecordWriter {
         put(gid, at: WireLayout.Header.gid)
         put(flags.rawValue, at: WireLayout.Header.flags)
         put(cgroupID, at: WireLayout.Header.cgroupID)
-        for (i, c) in comm.utf8.prefix(WireLayout.Header.commLength - 1).enumerated() {
-            fixedPart[WireLayout.Header.comm + i] = c
+        fixedPart.withUnsafeMutableBytes { out in
+            for (i, c) in comm.utf8.prefix(WireLayout.Header.commLength - 1).enumerated() { out[WireLayout.Header.comm + i] = c }
         }
         // Empty strings point at the end of the fixed part, as the probe writes them.
         for field in WireLayout.stringFields(of: kind) { put(UInt16(fixedSize), at: field) }
@@ -32,9 +33,8 @@ public struct RecordWriter {
 
     /// Sets a fixed field (one of the `WireLayout` offsets of this kind).
     public mutating func put<T: FixedWidthInteger>(_ value: T, at offset: Int) {
-        withUnsafeBytes(of: value.littleEndian) { raw in
-            for (i, b) in raw.enumerated() { fixedPart[offset + i] = b }
-        }
+        precondition(offset >= 0 && offset + MemoryLayout<T>.size <= fixedPart.count, "field at \(offset) is outside the record")
+        fixedPart.withUnsafeMutableBytes { $0.storeBytes(of: value.littleEndian, toByteOffset: offset, as: T.self) }
     }
 
     public mutating func addFlags(_ flags: WireLayout.Flags) {
@@ -45,19 +45,24 @@ public struct RecordWriter {
     /// Sets the string field at `field` (a `pg_str` offset). Longer than the record allows:
     /// cut, and the record is flagged truncated, as the probe does.
     public mutating func string(_ text: String, at field: Int) {
-        string(bytes: Array(text.utf8), at: field)
+        var text = text
+        text.withUTF8 { string(bytes: $0, at: field) }
     }
 
     public mutating func string(bytes: [UInt8], at field: Int) {
-        let room = WireLayout.maxRecord - fixedSize - strings.count - 1
+        bytes.withUnsafeBufferPointer { string(bytes: $0, at: field) }
+    }
+
+    public mutating func string(bytes: UnsafeBufferPointer<UInt8>, at field: Int) {
+        let room = max(min(WireLayout.maxRecord - fixedSize - strings.count - 1, Int(UInt16.max)), 0)
         var data = bytes
-        if data.count > min(room, Int(UInt16.max)) {
-            data = Array(data.prefix(max(min(room, Int(UInt16.max)), 0)))
+        if data.count > room {
+            data = UnsafeBufferPointer(rebasing: data[..<room])
             addFlags(field == WireLayout.Exec.args ? .argsTruncated : .pathTruncated)
         }
         put(UInt16(fixedSize + strings.count), at: field)
         put(UInt16(data.count), at: field + 2)
-        strings += data
+        strings.append(contentsOf: data)
         strings.append(0)
     }
 
@@ -70,11 +75,12 @@ public struct RecordWriter {
 
     /// The finished record.
     public func bytes() -> [UInt8] {
-        var out = fixedPart + strings
+        var out: [UInt8] = []
+        out.reserveCapacity(fixedPart.count + strings.count)
+        out += fixedPart
+        out += strings
         let size = UInt32(out.count)
-        withUnsafeBytes(of: size.littleEndian) { raw in
-            for (i, b) in raw.enumerated() { out[WireLayout.Header.size + i] = b }
-        }
+        out.withUnsafeMutableBytes { $0.storeBytes(of: size.littleEndian, toByteOffset: WireLayout.Header.size, as: UInt32.self) }
         return out
     }
 }
