@@ -583,9 +583,6 @@ final class CompiledMatcher {
         nodeResult = Self.buffer(Array(repeating: false, count: nodes.count))
     }
 
-    /// Alternative key sets for node `n`: the node can only be true if the event matches at
-    /// least one key of a set. An `and` offers its members' sets; an `or` offers one set
-    /// that unites one set of each member (all members must be indexable).
     /// `fd.directory` or `fd.filename` as they are (no argument, no transformer).
     private static func isPlainPathPart(_ slot: Slot) -> Bool {
         (slot.code == .fdDirectory || slot.code == .fdFilename) && slot.field.argument == nil && slot.transforms.isEmpty
@@ -616,6 +613,9 @@ final class CompiledMatcher {
         }
     }
 
+    /// Alternative key sets for node `n`: the node can only be true if the event matches at
+    /// least one key of a set. An `and` offers its members' sets; an `or` offers one set
+    /// that unites one set of each member (all members must be indexable).
     private func requiredKeySets(_ n: Int32) -> [[RuleIndex.Key]] {
         switch nodes[Int(n)] {
         case .and(let first, let count):
