@@ -209,6 +209,34 @@ final class FakeRuntime: Runtime_V1_RuntimeService.SimpleServiceProtocol {
         }
     }
 
+    /// A runtime busy starting a hundred pods can take a second or more to record a container
+    /// whose first process already runs: it is still found, with no failure reported first
+    /// (the quick retries span 2 s), and other containers are answered meanwhile.
+    @Test func aContainerRecordedLateIsFoundWithoutAFailure() async throws {
+        let fake = FakeRuntime()
+        try await Self.withRuntime(fake) { path in
+            let service = ContainerLookupService(sockets: [path], makeSource: Self.slowMachineSource)
+            service.start()
+            defer { service.stop() }
+            _ = await Self.waitFor(service.inbox) { _ in service.inbox.isConnected }
+            let knownAt = ContinuousClock.now + .milliseconds(1000)
+            fake.lateKnownFrom.withLock { $0 = knownAt }
+            service.request(FakeRuntime.late)
+            try await Task.sleep(for: .milliseconds(300))
+            for _ in 0..<ContainerLookupService.maxConcurrentLookups { service.request(FakeRuntime.container) }
+            let early = await Self.waitFor(service.inbox) { all in
+                all.filter { if case .metadata(let m) = $0 { m.fullID == FakeRuntime.container } else { false } }.count
+                    == ContainerLookupService.maxConcurrentLookups
+            }
+            #expect(ContinuousClock.now < knownAt, "new containers waited for the late one's retries")
+            let updates = early + (await Self.waitFor(service.inbox) { all in
+                all.contains { if case .metadata(let m) = $0 { m.fullID == FakeRuntime.late } else { false } }
+            })
+            #expect(!updates.contains { if case .failed = $0 { true } else { false } })
+            #expect(updates.contains { if case .metadata(let m) = $0 { m.fullID == FakeRuntime.late } else { false } })
+        }
+    }
+
     /// One reset stream is asked again on the same connection, not taken for a runtime restart.
     @Test func aResetStreamIsRetriedWithoutReconnecting() async throws {
         let fake = FakeRuntime()
