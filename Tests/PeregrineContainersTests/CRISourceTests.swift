@@ -119,6 +119,17 @@ final class FakeRuntime: Runtime_V1_RuntimeService.SimpleServiceProtocol {
         try await body(path)
     }
 
+    /// A lookup service connected to `fake` (on the slow-machine call timeout), stopped after `body`.
+    static func withConnectedService(_ fake: FakeRuntime, _ body: (ContainerLookupService) async throws -> Void) async throws {
+        try await withRuntime(fake) { path in
+            let service = ContainerLookupService(sockets: [path], makeSource: slowMachineSource)
+            service.start()
+            defer { service.stop() }
+            _ = await waitFor(service.inbox) { _ in service.inbox.isConnected }
+            try await body(service)
+        }
+    }
+
     @Test func metadataFromARealServer() async throws {
         try await Self.withRuntime { path in
             let source = try CRISource(socketPath: path, callTimeout: Self.callTimeout)
@@ -188,11 +199,7 @@ final class FakeRuntime: Runtime_V1_RuntimeService.SimpleServiceProtocol {
     @Test func lookupsOverlapAndLateContainersAreRetried() async throws {
         let fake = FakeRuntime()
         fake.statusDelay.withLock { $0 = .milliseconds(100) }
-        try await Self.withRuntime(fake) { path in
-            let service = ContainerLookupService(sockets: [path], makeSource: Self.slowMachineSource)
-            service.start()
-            defer { service.stop() }
-            _ = await Self.waitFor(service.inbox) { _ in service.inbox.isConnected }
+        try await Self.withConnectedService(fake) { service in
             fake.lateKnownFrom.withLock { $0 = ContinuousClock.now + .milliseconds(120) }
             service.request(FakeRuntime.late)
             for _ in 0..<ContainerLookupService.maxConcurrentLookups { service.request(FakeRuntime.container) }
@@ -214,11 +221,7 @@ final class FakeRuntime: Runtime_V1_RuntimeService.SimpleServiceProtocol {
     /// (the quick retries span 2 s), and other containers are answered meanwhile.
     @Test func aContainerRecordedLateIsFoundWithoutAFailure() async throws {
         let fake = FakeRuntime()
-        try await Self.withRuntime(fake) { path in
-            let service = ContainerLookupService(sockets: [path], makeSource: Self.slowMachineSource)
-            service.start()
-            defer { service.stop() }
-            _ = await Self.waitFor(service.inbox) { _ in service.inbox.isConnected }
+        try await Self.withConnectedService(fake) { service in
             let knownAt = ContinuousClock.now + .milliseconds(1000)
             fake.lateKnownFrom.withLock { $0 = knownAt }
             service.request(FakeRuntime.late)
@@ -240,11 +243,7 @@ final class FakeRuntime: Runtime_V1_RuntimeService.SimpleServiceProtocol {
     /// One reset stream is asked again on the same connection, not taken for a runtime restart.
     @Test func aResetStreamIsRetriedWithoutReconnecting() async throws {
         let fake = FakeRuntime()
-        try await Self.withRuntime(fake) { path in
-            let service = ContainerLookupService(sockets: [path], makeSource: Self.slowMachineSource)
-            service.start()
-            defer { service.stop() }
-            _ = await Self.waitFor(service.inbox) { _ in service.inbox.isConnected }
+        try await Self.withConnectedService(fake) { service in
             fake.resetStreams.withLock { $0 = 1 }
             service.request(FakeRuntime.container)
             let updates = await Self.waitFor(service.inbox) { all in
