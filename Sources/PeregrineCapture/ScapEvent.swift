@@ -41,30 +41,26 @@ struct ScapEvent {
 
     /// A string parameter up to its first NUL (the driver writes them NUL-terminated).
     func string(_ index: Int) -> [UInt8]? {
-        guard index < params.count else { return nil }
-        let range = params[index]
-        var end = range.lowerBound
-        while end < range.upperBound && bytes[end] != 0 { end += 1 }
-        return Array(bytes[range.lowerBound..<end])
+        withString(index) { Array($0) }
     }
 
     func text(_ index: Int) -> String? {
-        string(index).map { String(decoding: $0, as: UTF8.self) }
+        withString(index) { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// A NUL-separated list (argv, cgroups, env).
-    func list(_ index: Int) -> [String] {
-        guard index < params.count else { return [] }
+    /// `body` over the bytes of string parameter `index`, up to its first NUL; nil if absent.
+    private func withString<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+        guard index < params.count else { return nil }
         let range = params[index]
-        var out: [String] = []
-        var start = range.lowerBound
-        for i in range where bytes[i] == 0 {
-            out.append(String(decoding: bytes[start..<i], as: UTF8.self))
-            start = i + 1
+        return bytes.withUnsafeBufferPointer { all in
+            let value = UnsafeBufferPointer(rebasing: all[range])
+            return body(UnsafeBufferPointer(rebasing: value[..<(value.firstIndex(of: 0) ?? value.endIndex)]))
         }
-        if start < range.upperBound {
-            out.append(String(decoding: bytes[start..<range.upperBound], as: UTF8.self))
-        }
-        return out
+    }
+
+    /// A parameter's bytes as they are (a NUL-separated list: argv, cgroups, env).
+    func raw(_ index: Int) -> [UInt8] {
+        guard index < params.count else { return [] }
+        return Array(bytes[params[index]])
     }
 }

@@ -31,20 +31,6 @@ enum ScapMetadata {
         }
     }
 
-    /// NUL-separated strings (a last NUL ends the list rather than starting an empty one).
-    static func split(_ bytes: [UInt8]) -> [String] {
-        bytes.withUnsafeBufferPointer { b in
-            var parts: [String] = []
-            var start = 0
-            for i in 0..<b.count where b[i] == 0 {
-                parts.append(String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self))
-                start = i + 1
-            }
-            if start < b.count { parts.append(String(decoding: UnsafeBufferPointer(rebasing: b[start..<b.count]), as: UTF8.self)) }
-            return parts
-        }
-    }
-
     /// Where the entry at the cursor ends: newer lists give each entry its own u32 length
     /// (`sized`), which must fit the block; older ones run to the end of the block.
     static func entryEnd(_ c: inout ScapCursor, sized: Bool, to: Int, list: String) throws -> Int {
@@ -75,7 +61,7 @@ enum ScapMetadata {
             t.comm = text(try e.lengthPrefixed("comm", max: maxPath))
             t.exe = text(try e.lengthPrefixed("exe", max: maxPath))
             if version >= 7 { t.exePath = text(try e.lengthPrefixed("exepath", max: maxPath)) }
-            t.args = split(try e.lengthPrefixed("args", max: maxArgs))
+            t.argsList = try e.lengthPrefixed("args", max: maxArgs)
             t.cwd = text(try e.lengthPrefixed("cwd", max: maxPath))
             t.fdLimit = try e.i64("fdlimit")
             t.flags = try e.u32("flags")
@@ -91,7 +77,7 @@ enum ScapMetadata {
                 if version >= 4 {
                     t.vtid = try e.i64("vtid")
                     t.vpid = try e.i64("vpid")
-                    t.cgroups = split(try e.lengthPrefixed("cgroups", max: maxCgroups))
+                    t.cgroupsList = try e.lengthPrefixed("cgroups", max: maxCgroups)
                     if version >= 5 { t.root = text(try e.lengthPrefixed("root", max: maxPath)) }
                 }
             }

@@ -310,17 +310,20 @@ public struct ScapReader {
                           eventType >= translated.count || translated[eventType] < 0 else { return }
                     if layout.hasParamCount {
                         // The parameter lengths must fit the event, as `paramRanges` checks.
+                        // Lengths are unsigned, so checking their sum once is the same as
+                        // checking each running total, and the sum has no branch per parameter.
                         let width = layout.largeLengths ? 4 : 2
                         let count = u32(eventStart + 22)
                         let lengthsAt = eventStart + 26
                         let eventEnd = eventStart + eventLength
                         guard count <= (eventEnd - lengthsAt) / width else { return }
-                        var value = lengthsAt + count * width
-                        for i in 0..<count {
-                            let n = width == 2 ? u16(lengthsAt + i * 2) : u32(lengthsAt + i * 4)
-                            guard n <= eventEnd - value else { return }
-                            value += n
+                        var total = 0
+                        if width == 2 {
+                            for i in 0..<count { total &+= u16(lengthsAt + i * 2) }
+                        } else {
+                            for i in 0..<count { total &+= u32(lengthsAt + i * 4) }
                         }
+                        guard total <= eventEnd - (lengthsAt + count * width) else { return }
                     }
                     counts[eventType] += 1
                     numbered += 1

@@ -10,9 +10,17 @@ import PeregrineEvents
 /// them. Entry events are kept per thread until their exit, for the parameters only the
 /// entry carries (openat's path in old drivers, fchdir's fd, mount flags, execveat's dirfd).
 struct ScapTranslator {
-    /// Threads by tid. Set them through `store`/`remove` (which keep `groupSizes`); in-place
-    /// edits that leave `pid` alone (cwd, fds) may go straight to the dictionary.
-    private(set) var threads: [Int64: ScapThread] = [:]
+    /// A thread of the table, held by reference. Most events change one field of a thread
+    /// (an fd, the cwd); a struct stored in the dictionary was copied whole, fd table
+    /// included, whenever a copy of it was alive, which cost ~13k instructions per open.
+    final class Entry {
+        var thread: ScapThread
+        init(_ thread: ScapThread) { self.thread = thread }
+    }
+
+    /// Threads by tid. Add and drop them through `store`/`remove`, and change a pid through
+    /// `regroup`, which keep `groupSizes`; other fields may be changed in place.
+    private var table: [Int64: Entry] = [:]
     /// Threads per thread group, so an exit knows in O(1) whether its group lives on.
     private var groupSizes: [Int64: Int] = [:]
     private var lastEnter: [Int64: ScapEvent] = [:]
@@ -29,6 +37,9 @@ struct ScapTranslator {
         var type: UInt16
         var reason: SkipReason
     }
+
+    /// The thread table as values (a copy, for callers outside the translator).
+    var threads: [Int64: ScapThread] { table.mapValues(\.thread) }
 
     /// Events not translated, by sysdig's `evt.type` name (or a reason).
     var skipped: [String: Int] {
@@ -60,15 +71,31 @@ struct ScapTranslator {
         for t in threads.values { store(t) }
     }
 
-    mutating func store(_ t: ScapThread) {
-        if let old = threads[t.tid] { shrink(old.pid) }
-        threads[t.tid] = t
+    /// Adds `t`, or replaces the thread with its tid.
+    @discardableResult
+    mutating func store(_ t: ScapThread) -> Entry {
         groupSizes[t.pid, default: 0] += 1
+        if let old = table[t.tid] {
+            shrink(old.thread.pid)
+            old.thread = t
+            return old
+        }
+        let entry = Entry(t)
+        table[t.tid] = entry
+        return entry
     }
 
     mutating func remove(_ tid: Int64) {
-        guard let old = threads.removeValue(forKey: tid) else { return }
-        shrink(old.pid)
+        guard let old = table.removeValue(forKey: tid) else { return }
+        shrink(old.thread.pid)
+    }
+
+    /// Moves a thread to another thread group.
+    private mutating func regroup(_ entry: Entry, pid: Int64) {
+        guard entry.thread.pid != pid else { return }
+        shrink(entry.thread.pid)
+        entry.thread.pid = pid
+        groupSizes[pid, default: 0] += 1
     }
 
     private mutating func shrink(_ pid: Int64) {
@@ -78,63 +105,73 @@ struct ScapTranslator {
 
     /// Adds fds from an fd list block to a thread of the process list.
     mutating func addFds(_ fds: [(Int64, String)], to tid: Int64) {
-        for (fd, name) in fds { threads[tid]?.fds[fd] = name }
+        guard let entry = table[tid] else { return }
+        for (fd, name) in fds { entry.thread.fds[fd] = name }
     }
 
     // MARK: thread helpers
 
     /// The thread, made up as sysdig does when an event names one it has never seen: its
     /// own group, parent -1, uid and gid unknown (UInt32.max, never 0 = root), no comm.
-    private mutating func thread(_ tid: Int64) -> ScapThread {
-        if let t = threads[tid] { return t }
+    private mutating func thread(_ tid: Int64) -> Entry {
+        if let entry = table[tid] { return entry }
         var t = ScapThread(tid: tid, pid: tid, ptid: -1)
         t.uid = UInt32.max
         t.gid = UInt32.max
-        store(t)
-        return t
+        return store(t)
     }
 
-    /// fds and cwd belong to the thread group: kept on its leader when we know it.
-    private func leaderID(of tid: Int64) -> Int64 {
-        if let t = threads[tid], threads[t.pid] != nil { return t.pid }
-        return tid
+    /// fds and cwd belong to the thread group: kept on its leader when we know it, else on
+    /// the thread itself.
+    private func owner(of tid: Int64) -> Entry? {
+        table[tid].map(owner(of:))
+    }
+
+    private func owner(of entry: Entry) -> Entry {
+        table[entry.thread.pid] ?? entry
     }
 
     func cwd(of tid: Int64) -> String {
-        threads[leaderID(of: tid)]?.cwd ?? threads[tid]?.cwd ?? ""
+        owner(of: tid)?.thread.cwd ?? ""
     }
 
-    private mutating func setCwd(_ cwd: String, of tid: Int64) {
-        threads[leaderID(of: tid)]?.cwd = cwd
-        if leaderID(of: tid) != tid { threads[tid]?.cwd = cwd }
+    private func setCwd(_ cwd: String, of tid: Int64) {
+        guard let entry = table[tid] else { return }
+        entry.thread.cwd = cwd
+        if let leader = table[entry.thread.pid], leader !== entry { leader.thread.cwd = cwd }
     }
 
     func fdName(_ fd: Int64, of tid: Int64) -> String? {
-        threads[leaderID(of: tid)]?.fds[fd] ?? threads[tid]?.fds[fd]
+        owner(of: tid)?.thread.fds[fd] ?? table[tid]?.thread.fds[fd]
     }
 
-    private mutating func setFd(_ fd: Int64, _ name: String?, of tid: Int64) {
-        threads[leaderID(of: tid)]?.fds[fd] = name
+    private func setFd(_ fd: Int64, _ name: String?, of tid: Int64) {
+        owner(of: tid)?.thread.fds[fd] = name
     }
 
-    private func header(_ kind: EventKind, _ syscall: SyscallID, _ event: ScapEvent, _ t: ScapThread,
-                        flags: WireLayout.Flags = []) -> RecordWriter {
+    /// `owner`, when the caller has it, is `owner(of: entry)`.
+    private func header(_ kind: EventKind, _ syscall: SyscallID, _ event: ScapEvent, _ entry: Entry,
+                        owner: Entry? = nil, flags: WireLayout.Flags = []) -> RecordWriter {
         // The process's parent is the main thread's parent: its thread group when we know
         // that thread, else the parent tid as recorded (-1 when never known), as sysdig.
-        let ptid = threads[t.pid]?.ptid ?? t.ptid
-        let parent = threads[ptid]?.pid ?? ptid
+        let (pid, tid) = (entry.thread.pid, entry.thread.tid)
+        let ptid = (owner ?? self.owner(of: entry)).thread.ptid
+        let parent = table[ptid]?.thread.pid ?? ptid
         return RecordWriter(kind: kind, syscall: syscall, timestampBootNs: event.timestamp,
-                            pid: UInt32(truncatingIfNeeded: t.pid), tid: UInt32(truncatingIfNeeded: t.tid),
-                            ppid: UInt32(truncatingIfNeeded: parent), uid: t.uid, gid: t.gid, comm: t.comm,
-                            flags: flags)
+                            pid: UInt32(truncatingIfNeeded: pid), tid: UInt32(truncatingIfNeeded: tid),
+                            ppid: UInt32(truncatingIfNeeded: parent), uid: entry.thread.uid, gid: entry.thread.gid,
+                            comm: entry.thread.comm, flags: flags)
     }
 
     /// sysdig's path arithmetic: absolute names stand alone, others join the directory.
     static func resolve(_ name: String, in directory: String) -> String {
         if name.isEmpty { return "" }
-        let n = Array(name.utf8)
-        let d = Array(directory.utf8)
-        let out = n.withUnsafeBytes { nb in d.withUnsafeBytes { db in PathNormalizer.resolve(nb, relativeTo: db) } }
+        var (name, directory) = (name, directory)
+        // Most paths are absolute and already normal: they stand as they are.
+        if name.withUTF8({ PathNormalizer.isNormalAbsolute(UnsafeRawBufferPointer($0)) }) { return name }
+        let out = name.withUTF8 { n in
+            directory.withUTF8 { d in PathNormalizer.resolve(UnsafeRawBufferPointer(n), relativeTo: UnsafeRawBufferPointer(d)) }
+        }
         return String(decoding: out, as: UTF8.self)
     }
 
@@ -180,7 +217,7 @@ struct ScapTranslator {
     }
 
     private mutating func open(_ event: ScapEvent) -> [UInt8] {
-        let t = thread(event.tid)
+        let entry = thread(event.tid)
         let res = event.int(0) ?? -1
         var name: String?
         var ppmFlags: UInt32?
@@ -244,17 +281,18 @@ struct ScapTranslator {
         let raw = name ?? ""
         // openat with a real dirfd is relative to that directory; sysdig writes <UNKNOWN>
         // for a dirfd it has no name for.
+        let owner = owner(of: entry)
         let base: String
         if dirfd == Self.atFdcwd || raw.hasPrefix("/") {
-            base = cwd(of: event.tid)
+            base = owner.thread.cwd
         } else {
-            base = fdName(dirfd, of: event.tid) ?? "<UNKNOWN>"
+            base = owner.thread.fds[dirfd] ?? entry.thread.fds[dirfd] ?? "<UNKNOWN>"
         }
         let path = Self.resolve(raw, in: base)
-        if res >= 0 && !path.isEmpty { setFd(res, path, of: event.tid) }
+        if res >= 0 && !path.isEmpty { owner.thread.fds[res] = path }
 
         let flags = syscall == .creat ? ScapFlags.creatFlags : ScapFlags.openFlags(ppmFlags ?? 0)
-        var w = header(.open, syscall, event, t)
+        var w = header(.open, syscall, event, entry, owner: owner)
         w.put(res, at: WireLayout.Open.res)
         w.put(flags, at: WireLayout.Open.flags)
         w.put(mode, at: WireLayout.Open.mode)
@@ -283,10 +321,9 @@ struct ScapTranslator {
             let enter = takeEnter(event.tid, types: [96])
             if res >= 0, let fd = enter?.int(0), let name = fdName(fd, of: event.tid) { newCwd = name }
         }
-        _ = thread(event.tid)
+        let entry = thread(event.tid)
         if res >= 0 { setCwd(newCwd, of: event.tid) }
-        let t = thread(event.tid)
-        var w = header(.chdir, syscall, event, t)
+        var w = header(.chdir, syscall, event, entry)
         w.put(res, at: WireLayout.Chdir.res)
         w.string(newCwd, at: WireLayout.Chdir.cwd)
         w.string(raw, at: WireLayout.Chdir.raw)
@@ -296,38 +333,24 @@ struct ScapTranslator {
     private mutating func exec(_ event: ScapEvent) -> [UInt8] {
         let res = event.int(0) ?? -1
         let enter = takeEnter(event.tid, types: [12, 154, 172, 214, 230, 282, 288, 292, 330])
-        var t = thread(event.tid)
+        let entry = thread(event.tid)
         let isAt = event.type == 331
         let filename = (isAt ? enter?.text(1) : nil) ?? event.text(1) ?? enter?.text(0) ?? ""
         if res == 0 {
-            if let exe = event.text(1) { t.exe = exe }
-            t.args = event.list(2)
-            if let pid = event.int(4), pid > 0 { t.pid = pid }
-            if let ptid = event.int(5), ptid >= 0 { t.ptid = ptid }
-            if event.count > 13, let comm = event.text(13) {
-                t.comm = comm
-            } else {
-                t.comm = String(t.exe.split(separator: "/").last ?? "")
-            }
-            if event.count > 14 { t.cgroups = event.list(14) }
-            if event.count > 16, let tty = event.int(16) { t.tty = UInt32(truncatingIfNeeded: tty) }
-            if event.count > 18, let loginuid = event.int(18) { t.loginuid = UInt32(truncatingIfNeeded: loginuid) }
-            if event.count > 26, let uid = event.uint(26) { t.uid = UInt32(truncatingIfNeeded: uid) }
-            if event.count > 27, let trusted = event.text(27), !trusted.isEmpty {
-                t.exePath = trusted
-            } else {
-                t.exePath = t.exe.hasPrefix("/") ? t.exe : ""
-            }
-            store(t)
+            if let pid = event.int(4), pid > 0 { regroup(entry, pid: pid) }
+            // In place: the thread's fd table is not copied.
+            entry.thread.replaceImage(with: event)
         }
-        var w = header(.exec, isAt ? .execveat : .execve, event, t)
+        let t = entry.thread
+        var w = header(.exec, isAt ? .execveat : .execve, event, entry)
         w.put(res, at: WireLayout.Exec.res)
         w.put(t.uid, at: WireLayout.Exec.euid)
         w.put(t.loginuid, at: WireLayout.Exec.loginuid)
         w.put(t.tty, at: WireLayout.Exec.tty)
         w.put(UInt32(truncatingIfNeeded: max(t.vpid, 0)), at: WireLayout.Exec.vpid)
         w.put(UInt32(truncatingIfNeeded: max(t.sid, 0)), at: WireLayout.Exec.sid)
-        let argv = res == 0 ? [t.exe] + t.args : [filename] + event.list(2)
+        let argv = res == 0 ? NulSeparated.prepending(t.exe, to: t.argsList)
+                            : NulSeparated.prepending(filename, to: event.raw(2))
         w.put(UInt32(argv.count), at: WireLayout.Exec.argc)
         let dirfd = isAt ? (enter?.int(0) ?? Self.atFdcwd) : Self.atFdcwd
         w.put(Int32(truncatingIfNeeded: dirfd), at: WireLayout.Exec.dirfd)
@@ -335,7 +358,7 @@ struct ScapTranslator {
         w.put(event.timestamp, at: WireLayout.Exec.startBootNs)
         w.string(res == 0 ? (t.exePath.isEmpty ? t.exe : t.exePath) : "", at: WireLayout.Exec.exe)
         w.string(filename, at: WireLayout.Exec.filename)
-        w.arguments(argv, at: WireLayout.Exec.args)
+        w.string(bytes: argv.list, at: WireLayout.Exec.args)
         w.string(cwd(of: event.tid), at: WireLayout.Exec.cwd)
         w.string(t.cgroupPath, at: WireLayout.Exec.cgroup)
         return w.bytes()
@@ -357,10 +380,10 @@ struct ScapTranslator {
         let ppmFlags = UInt32(truncatingIfNeeded: event.uint(layout.flags) ?? 0)
         func describe(_ t: inout ScapThread) {
             if let exe = event.text(1) { t.exe = exe }
-            t.args = event.list(2)
+            t.argsList = event.raw(2)
             if let cwd = event.text(6) { t.cwd = cwd }
             if let i = layout.comm, let comm = event.text(i) { t.comm = comm }
-            if let i = layout.cgroups { t.cgroups = event.list(i) }
+            if let i = layout.cgroups { t.cgroupsList = event.raw(i) }
             if let uid = event.uint(layout.uid) { t.uid = UInt32(truncatingIfNeeded: uid) }
             if let gid = event.uint(layout.gid) { t.gid = UInt32(truncatingIfNeeded: gid) }
             t.flags = ppmFlags
@@ -372,10 +395,10 @@ struct ScapTranslator {
         if res == 0 {
             // The child's side: its tid, pid and ptid are in the parameters. No record: the
             // parent's exit reports the fork.
-            if threads[event.tid] == nil || threads[event.tid]?.comm.isEmpty == true {
+            if table[event.tid]?.thread.comm.isEmpty ?? true {
                 var child = ScapThread(tid: event.tid, pid: event.int(4) ?? event.tid, ptid: event.int(5) ?? 0)
                 describe(&child)
-                if let parent = threads[child.ptid] { child.exePath = parent.exePath; child.loginuid = parent.loginuid; child.tty = parent.tty; child.sid = parent.sid }
+                if let parent = table[child.ptid] { child.inherit(from: parent.thread) }
                 store(child)
             }
             skip(event.type, .child)
@@ -387,20 +410,18 @@ struct ScapTranslator {
             return nil
         }
         let isThread = ppmFlags & ScapFlags.ppmCloneThread != 0
-        let childPid = isThread ? parent.pid : res
-        if threads[res] == nil {
+        let childPid = isThread ? parent.thread.pid : res
+        if table[res] == nil {
             // A new thread's parent is its process's parent, as the kernel has it.
-            var child = ScapThread(tid: res, pid: childPid, ptid: isThread ? parent.ptid : event.tid)
-            child.comm = parent.comm
-            child.exePath = parent.exePath
-            child.loginuid = parent.loginuid
-            child.tty = parent.tty
-            child.sid = parent.sid
-            child.uid = parent.uid
-            child.gid = parent.gid
+            var child = ScapThread(tid: res, pid: childPid, ptid: isThread ? parent.thread.ptid : event.tid)
+            child.inherit(from: parent.thread)
+            child.comm = parent.thread.comm
+            child.uid = parent.thread.uid
+            child.gid = parent.thread.gid
             describe(&child)
             child.cwd = cwd(of: event.tid)
-            if !isThread { child.fds = threads[leaderID(of: event.tid)]?.fds ?? [:] }
+            // A new process starts with a copy of the fd table (shared until either side changes it).
+            if !isThread { child.fds = owner(of: event.tid)?.thread.fds ?? [:] }
             store(child)
         }
         let syscall: SyscallID
@@ -419,10 +440,10 @@ struct ScapTranslator {
     }
 
     private mutating func procexit(_ event: ScapEvent) -> [UInt8]? {
-        let t = thread(event.tid)
+        let entry = thread(event.tid)
         remove(event.tid)
         lastEnter[event.tid] = nil
-        let groupAlive = groupSizes[t.pid] != nil
+        let groupAlive = groupSizes[entry.thread.pid] != nil
         guard !groupAlive else {
             // A thread of a live group: Peregrine's process table tracks groups, so only the
             // last thread's exit becomes a record.
@@ -432,18 +453,18 @@ struct ScapTranslator {
         // procexit_1: status (raw wait status), ret (exit code), sig, core.
         let code: Int64
         if let ret = event.int(1) { code = ret } else if let status = event.int(0) { code = (status >> 8) & 0xff } else { code = 0 }
-        var w = header(.exit, .none, event, t, flags: .groupDead)
+        var w = header(.exit, .none, event, entry, flags: .groupDead)
         w.put(Int32(truncatingIfNeeded: code), at: WireLayout.Exit.exitCode)
         return w.bytes()
     }
 
     private mutating func mount(_ event: ScapEvent) -> [UInt8] {
-        let t = thread(event.tid)
+        let entry = thread(event.tid)
         let res = event.int(0) ?? -1
         let isMount = event.type == 257
         let enter = takeEnter(event.tid, types: isMount ? [256] : [258, 386, 390])
         let flags = enter?.uint(0) ?? 0
-        var w = header(.mount, isMount ? .mount : .umount2, event, t)
+        var w = header(.mount, isMount ? .mount : .umount2, event, entry)
         w.put(res, at: WireLayout.Mount.res)
         w.put(flags, at: WireLayout.Mount.flags)
         w.put(Int32(Self.atFdcwd), at: WireLayout.Mount.fromDirfd)
@@ -457,5 +478,36 @@ struct ScapTranslator {
         }
         w.string(cwd(of: event.tid), at: WireLayout.Mount.base)
         return w.bytes()
+    }
+}
+
+private extension ScapThread {
+    /// What a new thread or process keeps of its parent beyond what the clone exit reports.
+    mutating func inherit(from parent: ScapThread) {
+        exePath = parent.exePath
+        loginuid = parent.loginuid
+        tty = parent.tty
+        sid = parent.sid
+    }
+
+    /// A successful execve/execveat exit: the new image's exe, args, comm, cgroups, ...
+    mutating func replaceImage(with event: ScapEvent) {
+        if let exe = event.text(1) { self.exe = exe }
+        argsList = event.raw(2)
+        if let ptid = event.int(5), ptid >= 0 { self.ptid = ptid }
+        if event.count > 13, let comm = event.text(13) {
+            self.comm = comm
+        } else {
+            comm = String(exe.split(separator: "/").last ?? "")
+        }
+        if event.count > 14 { cgroupsList = event.raw(14) }
+        if event.count > 16, let tty = event.int(16) { self.tty = UInt32(truncatingIfNeeded: tty) }
+        if event.count > 18, let loginuid = event.int(18) { self.loginuid = UInt32(truncatingIfNeeded: loginuid) }
+        if event.count > 26, let uid = event.uint(26) { self.uid = UInt32(truncatingIfNeeded: uid) }
+        if event.count > 27, let trusted = event.text(27), !trusted.isEmpty {
+            exePath = trusted
+        } else {
+            exePath = exe.hasPrefix("/") ? exe : ""
+        }
     }
 }

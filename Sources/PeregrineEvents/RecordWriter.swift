@@ -2,8 +2,9 @@
 /// probe (a `.scap` file being translated, events written by hand in a rule test) becomes
 /// records this way, so the one decoder, process table and engine serve every source.
 public struct RecordWriter {
-    private var fixedPart: [UInt8]
-    private var strings: [UInt8] = []
+    /// The fixed part, then the strings as they are added: one buffer, so a record costs one
+    /// allocation (a `.scap` replay builds one per translated event).
+    @usableFromInline var record: [UInt8]
     public let kind: EventKind
     public let fixedSize: Int
 
@@ -11,9 +12,12 @@ public struct RecordWriter {
                 ppid: UInt32 = 0, uid: UInt32 = 0, gid: UInt32 = 0, comm: String = "", flags: WireLayout.Flags = [],
                 cgroupID: UInt64 = 0) {
         self.kind = kind
-        fixedSize = WireLayout.fixedSize(of: kind)
-        fixedPart = [UInt8](repeating: 0, count: fixedSize)
-        strings.reserveCapacity(256)
+        let fixedSize = WireLayout.fixedSize(of: kind)
+        self.fixedSize = fixedSize
+        record = [UInt8](unsafeUninitializedCapacity: fixedSize + 256) { buffer, count in
+            buffer.baseAddress!.initialize(repeating: 0, count: fixedSize)
+            count = fixedSize
+        }
         put(kind.rawValue, at: WireLayout.Header.kind)
         put(syscall.rawValue, at: WireLayout.Header.syscall)
         put(timestampBootNs, at: WireLayout.Header.tsBootNs)
@@ -24,21 +28,27 @@ public struct RecordWriter {
         put(gid, at: WireLayout.Header.gid)
         put(flags.rawValue, at: WireLayout.Header.flags)
         put(cgroupID, at: WireLayout.Header.cgroupID)
-        fixedPart.withUnsafeMutableBytes { out in
-            for (i, c) in comm.utf8.prefix(WireLayout.Header.commLength - 1).enumerated() { out[WireLayout.Header.comm + i] = c }
+        var comm = comm
+        comm.withUTF8 { name in
+            let n = min(name.count, WireLayout.Header.commLength - 1)
+            record.withUnsafeMutableBytes { out in
+                UnsafeMutableRawBufferPointer(rebasing: out[WireLayout.Header.comm..<WireLayout.Header.comm + n])
+                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(name)[..<n]))
+            }
         }
         // Empty strings point at the end of the fixed part, as the probe writes them.
         for field in WireLayout.stringFields(of: kind) { put(UInt16(fixedSize), at: field) }
     }
 
     /// Sets a fixed field (one of the `WireLayout` offsets of this kind).
+    @inlinable
     public mutating func put<T: FixedWidthInteger>(_ value: T, at offset: Int) {
-        precondition(offset >= 0 && offset + MemoryLayout<T>.size <= fixedPart.count, "field at \(offset) is outside the record")
-        fixedPart.withUnsafeMutableBytes { $0.storeBytes(of: value.littleEndian, toByteOffset: offset, as: T.self) }
+        precondition(offset >= 0 && offset + MemoryLayout<T>.size <= fixedSize, "field at \(offset) is outside the record")
+        record.withUnsafeMutableBytes { $0.storeBytes(of: value.littleEndian, toByteOffset: offset, as: T.self) }
     }
 
     public mutating func addFlags(_ flags: WireLayout.Flags) {
-        let current = fixedPart.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: WireLayout.Header.flags, as: UInt32.self) }
+        let current = record.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: WireLayout.Header.flags, as: UInt32.self) }
         put(current | flags.rawValue, at: WireLayout.Header.flags)
     }
 
@@ -54,33 +64,30 @@ public struct RecordWriter {
     }
 
     public mutating func string(bytes: UnsafeBufferPointer<UInt8>, at field: Int) {
-        let room = max(min(WireLayout.maxRecord - fixedSize - strings.count - 1, Int(UInt16.max)), 0)
+        let room = max(min(WireLayout.maxRecord - record.count - 1, Int(UInt16.max)), 0)
         var data = bytes
         if data.count > room {
             data = UnsafeBufferPointer(rebasing: data[..<room])
             addFlags(field == WireLayout.Exec.args ? .argsTruncated : .pathTruncated)
         }
-        put(UInt16(fixedSize + strings.count), at: field)
+        put(UInt16(record.count), at: field)
         put(UInt16(data.count), at: field + 2)
-        strings.append(contentsOf: data)
-        strings.append(0)
+        record.append(contentsOf: data)
+        record.append(0)
     }
 
     /// argv as the probe lays it out: each argument NUL-terminated, the last NUL counted.
     public mutating func arguments(_ args: [String], at field: Int) {
         var blob: [UInt8] = []
-        for a in args { blob += Array(a.utf8); blob.append(0) }
+        blob.reserveCapacity(args.reduce(0) { $0 + $1.utf8.count + 1 })
+        for a in args { blob.append(contentsOf: a.utf8); blob.append(0) }
         string(bytes: blob, at: field)
     }
 
     /// The finished record.
-    public func bytes() -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(fixedPart.count + strings.count)
-        out += fixedPart
-        out += strings
-        let size = UInt32(out.count)
-        out.withUnsafeMutableBytes { $0.storeBytes(of: size.littleEndian, toByteOffset: WireLayout.Header.size, as: UInt32.self) }
-        return out
+    public consuming func bytes() -> [UInt8] {
+        let size = UInt32(record.count)
+        record.withUnsafeMutableBytes { $0.storeBytes(of: size.littleEndian, toByteOffset: WireLayout.Header.size, as: UInt32.self) }
+        return record
     }
 }
