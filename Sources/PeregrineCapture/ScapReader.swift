@@ -466,8 +466,6 @@ public struct ScapReader {
 
     // MARK: - files
 
-    /// The whole file; more than `limit` bytes is refused (a gzip file inflates to more than
-    /// it holds, so the same cap bounds both).
     /// Asks the kernel to back `buffer` with memory now, in large pages where it can, rather
     /// than one 4 KiB page fault at a time while `read` fills it: for a capture of tens of
     /// MiB those faults cost more than translating every event in it. Advice only: a kernel
@@ -483,6 +481,8 @@ public struct ScapReader {
         _ = madvise(aligned, end - start, populateWrite)
     }
 
+    /// The whole file; more than `limit` bytes is refused (a gzip file inflates to more than
+    /// it holds, so the same cap bounds both).
     static func readFile(_ path: String, limit: Int) throws -> [UInt8] {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
