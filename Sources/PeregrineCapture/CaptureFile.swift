@@ -12,8 +12,8 @@ public enum CaptureFile {
             input.unread(prefix)
             return .peregrine(try CaptureReader(input: input))
         }
-        // A regular file is read straight into one buffer of its size (ScapReader.readFile); a
-        // pipe has no size, so what it holds is gathered here, under the same limit.
+        // A regular file is read by ScapReader in chunks; a pipe cannot be reopened by path, so
+        // what it holds is gathered here, under the size limit.
         if input.isRegularFile { return .scap(try ScapReader(path: path, options: scapOptions)) }
         let bytes = prefix + (try input.readToEnd(limit: max(0, scapOptions.maxDecompressedBytes - prefix.count)))
         return .scap(try ScapReader(bytes: bytes, fileName: path, options: scapOptions))

@@ -58,6 +58,16 @@ struct ScapEvent {
         }
     }
 
+    /// The event with a copy of just its parameters' bytes: for keeping it (an entry waiting
+    /// for its exit) past the reader's window, which is reused once no event holds it.
+    func detached() -> ScapEvent {
+        guard let first = params.first?.lowerBound, let last = params.last?.upperBound else {
+            return ScapEvent(number: number, timestamp: timestamp, tid: tid, type: type, bytes: [], params: [], bigEndian: bigEndian)
+        }
+        return ScapEvent(number: number, timestamp: timestamp, tid: tid, type: type, bytes: Array(bytes[first..<last]),
+                         params: params.map { ($0.lowerBound - first)..<($0.upperBound - first) }, bigEndian: bigEndian)
+    }
+
     /// A parameter's bytes as they are (a NUL-separated list: argv, cgroups, env).
     func raw(_ index: Int) -> [UInt8] {
         guard index < params.count else { return [] }

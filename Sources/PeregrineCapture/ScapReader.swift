@@ -25,11 +25,15 @@ public struct ScapReader {
         /// whose event table ends there does. nil numbers every event (current libs).
         /// sysdig 0.29's table ends at 336 (`ScapReader.sysdig029EventTypeLimit`).
         public var eventTypeLimit: UInt16? = nil
+        /// A plain file is read this many bytes at a time into a reused window.
+        public var readChunkBytes: Int = 4 << 20
 
-        public init(maxDecompressedBytes: Int = 1 << 30, maxBlockBytes: Int = 64 << 20, eventTypeLimit: UInt16? = nil) {
+        public init(maxDecompressedBytes: Int = 1 << 30, maxBlockBytes: Int = 64 << 20, eventTypeLimit: UInt16? = nil,
+                    readChunkBytes: Int = 4 << 20) {
             self.maxDecompressedBytes = maxDecompressedBytes
             self.maxBlockBytes = maxBlockBytes
             self.eventTypeLimit = eventTypeLimit
+            self.readChunkBytes = readChunkBytes
         }
     }
 
@@ -56,29 +60,52 @@ public struct ScapReader {
     /// scap timestamps are epoch nanoseconds: no offset to add.
     public let bootToEpochNs: Int64 = 0
 
-    private let data: [UInt8]
+    /// The capture's bytes: all of them, or, while `stream` reads a plain file, a window of it
+    /// that starts at file offset `base`. Offsets in the reader are into `data`; errors add
+    /// `base`. A block is parsed only once it is wholly in the window.
+    private var data: [UInt8]
+    private var base = 0
+    private let stream: ScapFileStream?
     private var offset = 0
     private var inflateFailure: String?
     private var translator = ScapTranslator(threads: [:])
     private var finished = false
 
-    /// Reads the file at `path`.
+    /// Reads the file at `path`: a plain file in chunks, a gzip file inflated whole.
     public init(path: String, options: Options = Options()) throws {
-        let bytes = try Self.readFile(path, limit: options.maxDecompressedBytes)
-        try self.init(bytes: bytes, fileName: path, options: options)
+        let stream = try ScapFileStream(path: path, chunkBytes: options.readChunkBytes)
+        if stream.size > options.maxDecompressedBytes {
+            throw ScapError(file: path, offset: options.maxDecompressedBytes, code: .tooLarge,
+                            message: "file is larger than the limit of \(options.maxDecompressedBytes) bytes")
+        }
+        var head: [UInt8] = []
+        if let code = stream.refill(&head, consumed: 0, needed: 2) {
+            throw ScapError(file: path, offset: 0, code: .unreadable, message: "read failed: \(String(cString: strerror(code)))")
+        }
+        if Zlib.isGzip(head) {
+            try self.init(bytes: try Self.readFile(path, limit: options.maxDecompressedBytes), fileName: path, options: options)
+        } else {
+            try self.init(data: head, stream: stream, fileName: path, options: options)
+        }
     }
 
     /// Reads a capture held in memory; `fileName` names it in errors.
     public init(bytes: [UInt8], fileName: String = "<memory>", options: Options = Options()) throws {
-        self.fileName = fileName
-        self.options = options
         if Zlib.isGzip(bytes) {
             let inflated = Zlib.gunzip(bytes, limit: options.maxDecompressedBytes)
-            data = inflated.bytes
-            inflateFailure = inflated.failure
+            try self.init(data: inflated.bytes, inflateFailure: inflated.failure, fileName: fileName, options: options)
         } else {
-            data = bytes
+            try self.init(data: bytes, fileName: fileName, options: options)
         }
+    }
+
+    private init(data: [UInt8], stream: ScapFileStream? = nil, inflateFailure: String? = nil, fileName: String,
+                 options: Options) throws {
+        self.fileName = fileName
+        self.options = options
+        self.data = data
+        self.stream = stream
+        self.inflateFailure = inflateFailure
         section = ScapSectionHeader(bigEndian: false, major: 0, minor: 0, sectionLength: -1)
         do {
             section = try readSectionHeader()
@@ -133,7 +160,7 @@ public struct ScapReader {
         } catch let e as ScapError {
             return (records, e)
         } catch {
-            return (records, ScapError(file: fileName, offset: offset, code: .malformedBlock, message: "\(error)"))
+            return (records, ScapError(file: fileName, offset: base + offset, code: .malformedBlock, message: "\(error)"))
         }
     }
 
@@ -150,7 +177,21 @@ public struct ScapReader {
             return ScapError(file: fileName, offset: f.offset, code: f.code,
                              message: f.message + " (the gzip stream is damaged too, at uncompressed byte \(data.count): \(inflateFailure))")
         }
-        return ScapError(file: fileName, offset: f.offset, code: f.code, message: f.message)
+        return ScapError(file: fileName, offset: base + f.offset, code: f.code, message: f.message)
+    }
+
+    /// Makes `needed` bytes from `offset` available in `data` if the file has them (a no-op
+    /// when `data` holds the whole capture). Moves the window: `offset` changes, file offsets
+    /// (`base + offset`) do not.
+    @inline(__always)
+    private mutating func fill(_ needed: Int) throws {
+        guard let stream, data.count - offset < needed, !stream.atEnd else { return }
+        let failure = stream.refill(&data, consumed: offset, needed: needed)
+        base += offset
+        offset = 0
+        if let failure {
+            throw ScapFailure(offset: data.count, code: .unreadable, message: "read failed: \(String(cString: strerror(failure)))")
+        }
     }
 
     @inline(__always)  // called per event from mutating code: a call would copy self
@@ -159,6 +200,13 @@ public struct ScapReader {
     }
 
     private mutating func readSectionHeader() throws -> ScapSectionHeader {
+        try fill(28)
+        if data.count - offset >= 12 {
+            // The whole block, so its length can be checked against what the file holds.
+            let big = load32(offset + 8, bigEndian: false) == ScapSectionHeader.magic.byteSwapped
+            let length = Int(load32(offset + 4, bigEndian: big))
+            if length <= options.maxBlockBytes { try fill(length) }
+        }
         let start = offset
         guard data.count - start >= 28 else {
             if data.count - start >= 4 && load32(start, bigEndian: false) != ScapBlockType.sectionHeader {
@@ -222,14 +270,16 @@ public struct ScapReader {
 
     /// Reads the block header at `offset`: (type, length), validated against the data.
     @inline(__always)  // called per event from mutating code: a call would copy self
-    private func blockHeader() throws -> (type: UInt32, length: Int)? {
-        let start = offset
-        if start == data.count { return nil }
-        guard data.count - start >= 8 else {
-            throw ScapFailure(offset: start, code: .truncated, message: "data ends inside a block header (\(data.count - start) bytes left)")
+    private mutating func blockHeader() throws -> (type: UInt32, length: Int)? {
+        try fill(8)
+        if offset == data.count { return nil }
+        guard data.count - offset >= 8 else {
+            throw ScapFailure(offset: offset, code: .truncated, message: "data ends inside a block header (\(data.count - offset) bytes left)")
         }
-        let type = load32(start, bigEndian: section.bigEndian)
-        let length = Int(load32(start + 4, bigEndian: section.bigEndian))
+        let type = load32(offset, bigEndian: section.bigEndian)
+        let length = Int(load32(offset + 4, bigEndian: section.bigEndian))
+        if length <= options.maxBlockBytes { try fill(length) }
+        let start = offset
         try checkLength(length, at: start, minimum: 12)
         try checkTrailer(start: start, length: length, bigEndian: section.bigEndian)
         return (type, length)
@@ -466,21 +516,6 @@ public struct ScapReader {
 
     // MARK: - files
 
-    /// Asks the kernel to back `buffer` with memory now, in large pages where it can, rather
-    /// than one 4 KiB page fault at a time while `read` fills it: for a capture of tens of
-    /// MiB those faults cost more than translating every event in it. Advice only: a kernel
-    /// without it (before 5.14) faults the pages in as usual.
-    private static func prefault(_ buffer: UnsafeMutableRawBufferPointer) {
-        guard let base = buffer.baseAddress else { return }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let start = (Int(bitPattern: base) + page - 1) / page * page
-        let end = (Int(bitPattern: base) + buffer.count) / page * page
-        guard end > start, let aligned = UnsafeMutableRawPointer(bitPattern: start) else { return }
-        _ = madvise(aligned, end - start, MADV_HUGEPAGE)
-        let populateWrite: Int32 = 23  // MADV_POPULATE_WRITE (Linux 5.14)
-        _ = madvise(aligned, end - start, populateWrite)
-    }
-
     /// The whole file; more than `limit` bytes is refused (a gzip file inflates to more than
     /// it holds, so the same cap bounds both).
     static func readFile(_ path: String, limit: Int) throws -> [UInt8] {
@@ -499,7 +534,6 @@ public struct ScapReader {
         }
         var failure: Int32 = 0
         var out = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-            Self.prefault(UnsafeMutableRawBufferPointer(buffer))
             while initialized < size {
                 let n = read(fd, buffer.baseAddress! + initialized, size - initialized)
                 if n < 0 && errno == EINTR { continue }

@@ -183,7 +183,7 @@ struct ScapTranslator {
         // entries whose parameters the exit needs
         case 2, 58, 102, 306, 326, 96, 4, 256, 258, 386, 390, 330, 12, 154, 172, 214, 230, 282, 288, 292,
              14, 156, 216, 222, 182, 184, 218, 220, 224, 226, 334:
-            lastEnter[event.tid] = event
+            lastEnter[event.tid] = event.detached()
             if event.type == 4 { skip(event.type) }
             return nil
         case 3, 59, 103, 307, 327:
