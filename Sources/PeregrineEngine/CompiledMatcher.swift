@@ -113,7 +113,7 @@ final class CompiledMatcher {
         nodeResult = .allocate(capacity: 1)
         textBytes = .allocate(capacity: 1)
         for rule in rules.rules {
-            if let c = rule.condition, rule.isEnabled { roots.append(lower(c)) } else { roots.append(-1) }
+            if let c = rule.condition, rule.isEnabled { roots.append(lower(c, shape(of: c))) } else { roots.append(-1) }
         }
         if slots.contains(where: { Self.isPlainPathPart($0) }), let info = FieldCatalog.standard["fd.name"] {
             fdNameSlot = slot(for: ResolvedField(info: info))
@@ -136,7 +136,8 @@ final class CompiledMatcher {
         nodeShared = Self.buffer((0..<nodes.count).map { sharedNodes.contains(Int32($0)) })
         nodeStamp = Self.buffer(Array(repeating: UInt64(0), count: nodes.count))
         nodeResult = Self.buffer(Array(repeating: false, count: nodes.count))
-        nodeByCondition = [:]
+        nodeByShape = [:]
+        shapeIDs = [:]
         textBytes.deallocate()
         textBytes = .allocate(capacity: max(texts.count, 1))
         for (i, t) in texts.enumerated() {
@@ -178,28 +179,74 @@ final class CompiledMatcher {
 
     /// Identical subtrees (a macro such as `open_write`, expanded into hundreds of rules)
     /// become one node; a node used more than once remembers its result for the event.
-    private var nodeByCondition: [CompiledCondition: Int32] = [:]
+    private var nodeByShape: [Int32: Int32] = [:]
     private var sharedNodes: Set<Int32> = []
 
-    private func lower(_ c: CompiledCondition) -> Int32 {
-        if let existing = nodeByCondition[c] {
+    /// A condition's subtrees numbered so that equal subtrees have equal numbers, mirroring
+    /// the condition. Each node is hashed once, as its kind and its children's numbers: a
+    /// dictionary keyed by the condition hashed the whole subtree at every level, which was
+    /// most of compiling Falco's rules.
+    private final class Shape {
+        let id: Int32
+        let children: [Shape]
+        init(id: Int32, children: [Shape]) {
+            self.id = id
+            self.children = children
+        }
+    }
+
+    private enum ShapeKey: Hashable {
+        case and([Int32]), or([Int32]), not(Int32), check(CompiledCheck), constant(Bool)
+    }
+
+    private var shapeIDs: [ShapeKey: Int32] = [:]
+
+    private func shape(of c: CompiledCondition) -> Shape {
+        let children: [Shape]
+        let key: ShapeKey
+        switch c {
+        case .and(let xs):
+            children = xs.map(shape(of:))
+            key = .and(children.map(\.id))
+        case .or(let xs):
+            children = xs.map(shape(of:))
+            key = .or(children.map(\.id))
+        case .not(let x):
+            children = [shape(of: x)]
+            key = .not(children[0].id)
+        case .check(let check):
+            children = []
+            key = .check(check)
+        case .constant(let b):
+            children = []
+            key = .constant(b)
+        }
+        if let id = shapeIDs[key] { return Shape(id: id, children: children) }
+        let id = Int32(shapeIDs.count)
+        shapeIDs[key] = id
+        return Shape(id: id, children: children)
+    }
+
+    /// `shape` is `shape(of: c)`.
+    private func lower(_ c: CompiledCondition, _ shape: Shape) -> Int32 {
+        if let existing = nodeByShape[shape.id] {
             sharedNodes.insert(existing)
             return existing
         }
-        let n = lowerNew(c)
-        nodeByCondition[c] = n
+        let n = lowerNew(c, shape)
+        nodeByShape[shape.id] = n
         return n
     }
 
-    private func lowerNew(_ c: CompiledCondition) -> Int32 {
+    private func lowerNew(_ c: CompiledCondition, _ shape: Shape) -> Int32 {
         switch c {
         case .constant(let b):
             return add(.constant(b))
         case .not(let x):
-            let inner = lower(x)
+            let inner = lower(x, shape.children[0])
             return add(.not(inner))
         case .and(let xs), .or(let xs):
-            let lowered = xs.map { lower($0) }
+            let lowered = zip(xs, shape.children).map { lower($0, $1) }
             let first = Int32(children.count)
             children += lowered
             if case .and = c { return add(.and(first: first, count: Int32(lowered.count))) }
