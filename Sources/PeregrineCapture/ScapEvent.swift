@@ -40,10 +40,6 @@ struct ScapEvent {
     }
 
     /// A string parameter up to its first NUL (the driver writes them NUL-terminated).
-    func string(_ index: Int) -> [UInt8]? {
-        withString(index) { Array($0) }
-    }
-
     func text(_ index: Int) -> String? {
         withString(index) { String(decoding: $0, as: UTF8.self) }
     }
