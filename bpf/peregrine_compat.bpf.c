@@ -7,11 +7,13 @@
  * space drives either the same way; the loader tries the fast object first and loads this
  * one when the kernel refuses it. The difference is how kernel memory is read: here with
  * BPF_CORE_READ / bpf_probe_read_kernel and the bpf_get_current_*() helpers, and the path
- * walk as a bpf_loop() callback, where the fast probe uses direct typed loads, open-coded
- * iterators, bpf_rdonly_cast and a global function with arg:untrusted (kernel >= 6.16).
- * Needs: tp_btf (5.5), ring buffers (5.8), bpf_loop (5.17). Checked in CI on Debian 12's
- * own kernel (6.1) under qemu (scripts/check-probe-kernels). Costs more per record (each
- * helper call ~30 ns on our nodes): see the closing notes of issue 2.
+ * and argv walks as plain bounded loops, where the fast probe uses direct typed loads,
+ * open-coded iterators, bpf_rdonly_cast and a global function with arg:untrusted (kernel
+ * >= 6.16). Needs: tp_btf (5.5) and ring buffers (5.8); nothing newer, so no bpf_loop
+ * (5.17) and no bpf_get_current_task_btf (5.11): GPU nodes still run 5.10 (Amazon Linux 2)
+ * and 5.15 (Ubuntu 22.04). Checked in CI on Debian 11's (5.10) and Debian 12's (6.1) own
+ * kernels under qemu (scripts/check-probe-kernels). Costs more per record (each helper
+ * call ~30 ns on our nodes): see the closing notes of issue 2.
  *
  * Attaches only to BTF-enabled raw tracepoints (tp_btf), which need neither tracefs nor
  * kprobes/fentry:
@@ -44,6 +46,10 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define PG_O_CREAT 0100
 #define PG_O_WRONLY 01
 #define PG_O_TRUNC 01000
+
+/* The kernel stack of x86-64 and arm64 without KASAN (Debian's, Ubuntu's, Amazon Linux's
+ * kernels): its top holds the syscall's saved user registers. */
+#define PG_THREAD_SIZE (16 * 1024)
 
 #if defined(__TARGET_ARCH_x86)
 #define PG_SYSCALL_NR(regs) BPF_CORE_READ(regs, orig_ax)
@@ -94,6 +100,24 @@ static __always_inline void count(__u32 stat)
     __u64 *v = bpf_map_lookup_elem(&pg_stats, &stat);
     if (v)
         *v += 1;
+}
+
+/* The running task, as a plain pointer read through helpers (bpf_get_current_task_btf, which
+ * gives a typed one, arrived in 5.11). */
+static __always_inline struct task_struct *current_task(void)
+{
+    return (struct task_struct *)bpf_get_current_task();
+}
+
+/* The current syscall's saved user registers: bpf_task_pt_regs() where the kernel has it
+ * (5.15), else where that helper finds them, at the top of the task's kernel stack
+ * (task_pt_regs() on x86-64 and arm64; x86-64 pads that top only with FRED, from 6.9). The
+ * test is a CO-RE constant, so older kernels never verify the call. */
+static __always_inline struct pt_regs *user_regs(struct task_struct *t)
+{
+    if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs))
+        return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+    return (struct pt_regs *)(BPF_CORE_READ(t, stack) + PG_THREAD_SIZE - bpf_core_type_size(struct pt_regs));
 }
 
 static __always_inline struct pg_scratch *scratch(void)
@@ -199,8 +223,8 @@ static __always_inline void put_user_short(struct pg_scratch *s, __u32 *off, str
  * returns where it starts: the path is s->path[pos .. PG_MAX_PATH). Crosses mount points
  * upwards and stops at the task's root (chroot-aware) or its mount namespace's root, so a
  * container sees its own paths. Symlinks and ".." never appear: these are the dentries the
- * kernel really used. The walk runs under bpf_loop() so the verifier checks one step, not
- * every unrolled iteration.
+ * kernel really used. A bounded loop: kernels before 5.17 have no bpf_loop(), so the
+ * verifier walks every iteration.
  */
 struct path_walk {
     struct pg_scratch *s;
@@ -215,7 +239,7 @@ struct path_walk {
     __u32 done;
 };
 
-static long path_step(__u32 i, struct path_walk *w)
+static __always_inline long path_step(struct path_walk *w)
 {
     /* Locals, not w->...: CO-RE relocations must start from a kernel type. */
     struct dentry *d = w->d;
@@ -268,12 +292,24 @@ static long path_step(__u32 i, struct path_walk *w)
     return last;
 }
 
-static __noinline __u32 build_path(struct pg_scratch *s, struct dentry *d, struct vfsmount *vm, __u32 *flags)
+/* build_path's result: where the path starts in s->path, and this bit when it was cut. */
+#define PG_BUILT_TRUNCATED (1u << 16)
+
+/*
+ * A global function, so the verifier checks it once on its own. A static one is checked
+ * again at every call site and for every caller state, all 64 steps each time: that took
+ * sys_exit past the verifier's 1M-instruction limit on 5.10. Global functions there take only
+ * scalars, hence the pointers as integers and the scratch area looked up here.
+ */
+__noinline __u32 build_path(__u64 dentry, __u64 vfsmount)
 {
-    struct task_struct *t = bpf_get_current_task_btf();
+    __u32 zero = 0;
+    struct pg_scratch *s = bpf_map_lookup_elem(&pg_scratch_map, &zero);
+    struct task_struct *t = current_task();
+    struct vfsmount *vm = (struct vfsmount *)vfsmount;
     struct path_walk w = {
         .s = s,
-        .d = d,
+        .d = (struct dentry *)dentry,
         .vm = vm,
         .root_d = BPF_CORE_READ(t, fs, root.dentry),
         .root_m = BPF_CORE_READ(t, fs, root.mnt),
@@ -284,15 +320,17 @@ static __noinline __u32 build_path(struct pg_scratch *s, struct dentry *d, struc
     if (!s)
         return PG_MAX_PATH;
     w.m = (void *)vm - w.mnt_off;
-    bpf_loop(PG_MAX_COMPONENTS, path_step, &w, 0);
+    for (__u32 i = 0; i < PG_MAX_COMPONENTS; i++) {
+        if (path_step(&w))
+            break;
+    }
     if (!w.done)
         w.flags |= PG_F_PATH_TRUNCATED;
-    *flags |= w.flags;
     if (w.pos >= PG_MAX_PATH) {
         w.pos = PG_MAX_PATH - 1;
         s->path[w.pos] = '/';
     }
-    return w.pos;
+    return w.pos | (w.flags & PG_F_PATH_TRUNCATED ? PG_BUILT_TRUNCATED : 0);
 }
 
 /* Copies the path built at s->path[pos..] into the record. */
@@ -310,6 +348,11 @@ static __always_inline void put_built_path(struct pg_scratch *s, __u32 *off, str
         *flags |= PG_F_PATH_TRUNCATED;
         return;
     }
+    /* The bounds again, where clang cannot drop them as known (5.10's verifier needs them). */
+    asm volatile("" : "+r"(pos), "+r"(o));
+    if (pos >= PG_MAX_PATH || o > PG_MAX_RECORD - PG_MAX_PATH)
+        return;
+    len = PG_MAX_PATH - pos;
     bpf_probe_read_kernel(&s->rec[o], len, &s->path[pos]);
     ref->len = len;
     *off = o + len;
@@ -324,8 +367,10 @@ static __always_inline void put_path(struct pg_scratch *s, __u32 *off, struct pg
     ref->len = 0;
     if (!d || !vm)
         return;
-    pos = build_path(s, d, vm, flags);
-    put_built_path(s, off, ref, pos, flags);
+    pos = build_path((__u64)d, (__u64)vm);
+    if (pos & PG_BUILT_TRUNCATED)
+        *flags |= PG_F_PATH_TRUNCATED;
+    put_built_path(s, off, ref, pos & ~PG_BUILT_TRUNCATED, flags);
 }
 
 static __always_inline struct file *fd_file(struct task_struct *t, long fd)
@@ -382,7 +427,7 @@ static __always_inline bool is_relative(struct pg_scratch *s, struct pg_str *ref
 
 static __always_inline int on_open(struct pt_regs *regs, long ret, __u16 sc)
 {
-    struct task_struct *t = bpf_get_current_task_btf();
+    struct task_struct *t = current_task();
     struct pg_scratch *s = scratch();
     struct pg_open *e;
     const char *upath = NULL;
@@ -476,25 +521,40 @@ static __always_inline void fill_exec_task(struct pg_exec *e, struct task_struct
     e->_pad = 0;
 }
 
-/* The cgroup v2 path of the task, built from kernfs names like a file path. */
-static __noinline __u32 build_cgroup_path(struct pg_scratch *s, struct task_struct *t, __u32 *flags)
+/* kernfs_node's parent before 6.15 renamed it __parent (CO-RE matches this by name). */
+struct kernfs_node___old {
+    struct kernfs_node *parent;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct kernfs_node *kernfs_parent(struct kernfs_node *kn)
 {
+    if (bpf_core_field_exists(kn->__parent))
+        return BPF_CORE_READ(kn, __parent);
+    return BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
+}
+
+/*
+ * The cgroup v2 path of the task, built from kernfs names like a file path; the result is
+ * build_path's. Global for the same reason as build_path: as a static function, checked per
+ * caller state, its loop took sys_exit past the verifier's limit on 6.18.
+ */
+__noinline __u32 build_cgroup_path(__u64 task)
+{
+    __u32 zero = 0;
+    struct pg_scratch *s = bpf_map_lookup_elem(&pg_scratch_map, &zero);
+    struct task_struct *t = (struct task_struct *)task;
     struct kernfs_node *kn = BPF_CORE_READ(t, cgroups, dfl_cgrp, kn);
-    __u32 pos = PG_MAX_PATH;
+    __u32 pos = PG_MAX_PATH, truncated = 0;
     int i;
 
     if (!s)
         return pos;
     for (i = 0; i < 16 && kn; i++) {
-        struct kernfs_node *parent;
+        struct kernfs_node *parent = kernfs_parent(kn);
         const char *name;
         long n;
         __u32 len;
 
-        if (bpf_core_field_exists(kn->__parent))
-            parent = BPF_CORE_READ(kn, __parent);
-        else
-            parent = NULL;
         if (!parent)
             break; /* the root's name is "/" or empty: not part of the path */
         name = BPF_CORE_READ(kn, name);
@@ -503,7 +563,7 @@ static __noinline __u32 build_cgroup_path(struct pg_scratch *s, struct task_stru
             break;
         len = n - 1;
         if (len >= pos - 1 || len >= PG_MAX_SHORT) {
-            *flags |= PG_F_PATH_TRUNCATED;
+            truncated = PG_BUILT_TRUNCATED;
             break;
         }
         pos -= len;
@@ -520,14 +580,25 @@ static __noinline __u32 build_cgroup_path(struct pg_scratch *s, struct task_stru
         pos = PG_MAX_PATH - 1;
         s->path[pos] = '/';
     }
-    return pos;
+    return pos | truncated;
+}
+
+/* Puts the task's cgroup path into the record. */
+static __always_inline void put_cgroup(struct pg_scratch *s, __u32 *off, struct pg_str *ref, struct task_struct *t,
+                                       __u32 *flags)
+{
+    __u32 pos = build_cgroup_path((__u64)t);
+
+    if (pos & PG_BUILT_TRUNCATED)
+        *flags |= PG_F_PATH_TRUNCATED;
+    put_built_path(s, off, ref, pos & ~PG_BUILT_TRUNCATED, flags);
 }
 
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(pg_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-    struct task_struct *t = bpf_get_current_task_btf();
-    struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(t);
+    struct task_struct *t = current_task();
+    struct pt_regs *regs = user_regs(t);
     __u32 tgid = bpf_get_current_pid_tgid() >> 32;
     __u32 nr = PG_SYSCALL_NR(regs);
     __u16 sc = PG_SC_EXECVE;
@@ -590,13 +661,13 @@ int BPF_PROG(pg_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
         }
     }
     put_cwd(s, &off, &e->cwd, t, &flags);
-    put_built_path(s, &off, &e->cgroup, build_cgroup_path(s, t, &flags), &flags);
+    put_cgroup(s, &off, &e->cgroup, t, &flags);
     e->h.flags = flags;
     emit(s, off);
     return 0;
 }
 
-/* Copies argv[i] strings back to back; one bpf_loop step per argument. */
+/* Copies argv[i] strings back to back; one loop step per argument. */
 struct argv_walk {
     struct pg_scratch *s;
     const char *const *argv;
@@ -607,7 +678,7 @@ struct argv_walk {
     __u32 more; /* set while arguments remain unread */
 };
 
-static long argv_step(__u32 i, struct argv_walk *w)
+static __always_inline long argv_step(__u32 i, struct argv_walk *w)
 {
     const char *arg = NULL;
     __u32 off = w->off;
@@ -622,7 +693,10 @@ static long argv_step(__u32 i, struct argv_walk *w)
     if (used >= PG_MAX_ARGS || off > PG_MAX_RECORD - PG_MAX_ARGS)
         return 1;
     room = PG_MAX_ARGS - used;
-    if (room > PG_MAX_ARGS)
+    /* clang knows these ranges and drops tests it finds redundant; 5.10's verifier does not
+     * follow them through the loop and needs the tests: the barrier keeps them. */
+    asm volatile("" : "+r"(room), "+r"(off));
+    if (room > PG_MAX_ARGS || off > PG_MAX_RECORD - PG_MAX_ARGS)
         return 1;
     n = bpf_probe_read_user_str(&w->s->rec[off & (PG_MAX_RECORD - 1)], room, arg);
     if (n <= 0) {
@@ -639,7 +713,7 @@ static long argv_step(__u32 i, struct argv_walk *w)
 /* A failed execve/execveat: the old image is still there, so read what was asked for. */
 static __always_inline int on_exec_failed(struct pt_regs *regs, long ret, __u16 sc)
 {
-    struct task_struct *t = bpf_get_current_task_btf();
+    struct task_struct *t = current_task();
     struct pg_scratch *s = scratch();
     struct pg_exec *e;
     __u32 off = sizeof(struct pg_exec);
@@ -668,8 +742,10 @@ static __always_inline int on_exec_failed(struct pt_regs *regs, long ret, __u16 
 
     {
         struct argv_walk w = { .s = s, .argv = argv, .start = off, .off = off };
-        if (argv)
-            bpf_loop(PG_MAX_ARGC, argv_step, &w, 0);
+        for (__u32 i = 0; argv && i < PG_MAX_ARGC; i++) {
+            if (argv_step(i, &w))
+                break;
+        }
         if (w.more)
             w.flags |= PG_F_ARGS_TRUNCATED;
         flags |= w.flags;
@@ -684,7 +760,7 @@ static __always_inline int on_exec_failed(struct pt_regs *regs, long ret, __u16 
     e->exe.len = 0;
     put_user_str(s, &off, &e->filename, filename, &flags);
     put_cwd(s, &off, &e->cwd, t, &flags);
-    put_built_path(s, &off, &e->cgroup, build_cgroup_path(s, t, &flags), &flags);
+    put_cgroup(s, &off, &e->cgroup, t, &flags);
     e->h.flags = flags;
     emit(s, off);
     return 0;
@@ -694,7 +770,7 @@ static __always_inline int on_exec_failed(struct pt_regs *regs, long ret, __u16 
 
 static __always_inline int on_mount(struct pt_regs *regs, long ret, __u16 sc)
 {
-    struct task_struct *t = bpf_get_current_task_btf();
+    struct task_struct *t = current_task();
     struct pg_scratch *s = scratch();
     struct pg_mount *e;
     const char *source = NULL, *target = NULL, *fstype = NULL;
@@ -756,7 +832,7 @@ static __always_inline int on_mount(struct pt_regs *regs, long ret, __u16 sc)
 
 static __always_inline int on_chdir(struct pt_regs *regs, long ret, __u16 sc)
 {
-    struct task_struct *t = bpf_get_current_task_btf();
+    struct task_struct *t = current_task();
     struct pg_scratch *s = scratch();
     struct pg_chdir *e;
     __u32 off = sizeof(struct pg_chdir);
@@ -825,7 +901,7 @@ int BPF_PROG(pg_sys_exit, struct pt_regs *regs, long ret)
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(pg_fork, struct task_struct *parent, struct task_struct *child)
 {
-    struct task_struct *t = bpf_get_current_task_btf();
+    struct task_struct *t = current_task();
     __u32 child_tgid = BPF_CORE_READ(child, tgid);
     __u32 parent_tgid = BPF_CORE_READ(parent, tgid);
     struct pt_regs *regs;
@@ -839,7 +915,7 @@ int BPF_PROG(pg_fork, struct task_struct *parent, struct task_struct *child)
         return 0;
     if (parent_tgid == pg_self_tgid || (pg_only_tgid && parent_tgid != pg_only_tgid))
         return 0;
-    regs = (struct pt_regs *)bpf_task_pt_regs(t);
+    regs = user_regs(t);
     nr = PG_SYSCALL_NR(regs);
     if (nr < PG_NR_SYSCALLS)
         sc = pg_syscall_kind[nr];
@@ -861,7 +937,7 @@ int BPF_PROG(pg_fork, struct task_struct *parent, struct task_struct *child)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(pg_exit, struct task_struct *p)
 {
-    struct task_struct *t = bpf_get_current_task_btf();
+    struct task_struct *t = current_task();
     __u32 tgid = bpf_get_current_pid_tgid() >> 32;
     struct pg_scratch *s;
     struct pg_exit *e;

@@ -16,27 +16,49 @@
 static char log_buf[16384];
 static size_t log_len;
 
+/* Appends text, keeping the newest half of the buffer when it would overflow. */
+static void append_log(const char *text, size_t n)
+{
+    if (n >= sizeof(log_buf) / 2) {
+        /* A verifier log arrives as one message that can be megabytes long: keep its end. */
+        text += n - sizeof(log_buf) / 2 + 1;
+        n = sizeof(log_buf) / 2 - 1;
+    }
+    if (log_len + n >= sizeof(log_buf)) {
+        size_t keep = sizeof(log_buf) / 2 - 1;
+        if (keep > log_len)
+            keep = log_len;
+        memmove(log_buf, log_buf + log_len - keep, keep);
+        log_len = keep;
+    }
+    memcpy(log_buf + log_len, text, n);
+    log_len += n;
+    log_buf[log_len] = 0;
+}
+
 static int collect_log(enum libbpf_print_level level, const char *fmt, va_list args)
 {
     char line[1024];
+    va_list again;
     int n;
 
     if (level == LIBBPF_DEBUG)
         return 0;
+    va_copy(again, args);
     n = vsnprintf(line, sizeof(line), fmt, args);
-    if (n <= 0)
-        return 0;
-    if ((size_t)n >= sizeof(line))
-        n = sizeof(line) - 1;
-    if (log_len + (size_t)n >= sizeof(log_buf)) {
-        /* Keep the newest half. */
-        size_t keep = sizeof(log_buf) / 2;
-        memmove(log_buf, log_buf + log_len - keep, keep);
-        log_len = keep;
+    if (n > 0 && (size_t)n < sizeof(line)) {
+        append_log(line, (size_t)n);
+    } else if (n > 0) {
+        char *whole = malloc((size_t)n + 1);
+        if (whole) {
+            vsnprintf(whole, (size_t)n + 1, fmt, again);
+            append_log(whole, (size_t)n);
+            free(whole);
+        } else {
+            append_log(line, sizeof(line) - 1);
+        }
     }
-    memcpy(log_buf + log_len, line, (size_t)n);
-    log_len += (size_t)n;
-    log_buf[log_len] = 0;
+    va_end(again);
     return 0;
 }
 

@@ -38,7 +38,7 @@ public final class Probe {
 
     /// The fast probe needs kernel >= 6.16 (direct typed loads, open-coded iterators,
     /// bpf_rdonly_cast, arg:untrusted); the compat probe reads kernel memory through helpers
-    /// and needs >= 5.17 (bpf_loop). Automatic tries the fast one first.
+    /// and needs >= 5.8 (ring buffers). Automatic tries the fast one first.
     public enum Variant: String, Sendable, CaseIterable {
         case automatic, fast, compat
 
