@@ -642,6 +642,10 @@ int BPF_PROG(pg_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 
     if (tgid == pg_self_tgid || (pg_only_tgid && tgid != pg_only_tgid))
         return 0;
+    /* On x86-64 (and, per Falco's driver tests, everywhere but s390x) a successful execveat
+     * has turned its saved syscall number into execve's by now (ptrace sees the same at its
+     * exit), so it is reported as execve, as Falco's drivers report it; only a failed one
+     * (from sys_exit) is execveat. */
     if (nr < PG_NR_SYSCALLS && pg_syscall_kind[nr] == PG_SC_EXECVEAT)
         sc = PG_SC_EXECVEAT;
     s = scratch();

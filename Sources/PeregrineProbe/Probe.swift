@@ -137,7 +137,8 @@ public final class Probe {
     }
 
     /// What the kernel table holds: the selection and the lifecycle (the exec numbers stay
-    /// in even without failed execs: sched_process_exec tells execveat apart with them).
+    /// in even without failed execs: sched_process_exec looks execveat up where the kernel
+    /// still tells it apart; on x86-64 it does not, and a successful one is execve, as in Falco).
     private var selected: Set<SyscallID> = []
 
     private func table(for syscalls: Set<SyscallID>) -> Set<SyscallID> {

@@ -4,7 +4,8 @@
  * checked in the agent's output by that script.
  *   - fork(2) itself (not clone): the record's syscall comes from the task's saved user
  *     registers, which kernels before 5.15 give no helper for;
- *   - execveat(2): the same, and its dirfd;
+ *   - execveat(2) in the child: reported as execve once it succeeded, as Falco's drivers
+ *     report it (the kernel's saved number says execve by then), with the child's cgroup;
  *   - an open through "../" and a symlink after chdir: the path walk (a plain bounded loop
  *     where kernels before 5.17 have no bpf_loop);
  *   - a failed relative open: the cwd walk;
