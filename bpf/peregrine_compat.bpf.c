@@ -251,6 +251,7 @@ struct path_walk {
     struct dentry *d;
     struct vfsmount *vm;
     struct mount *m;
+    struct dentry *mnt_root; /* vm's root, read once per mount */
     struct dentry *root_d;
     struct vfsmount *root_m;
     __u64 mnt_off;
@@ -259,34 +260,55 @@ struct path_walk {
     __u32 done;
 };
 
+/* A dentry's parent and name: struct dentry has always kept them side by side (d_parent,
+ * then d_name), and one read of both saves a helper call per step; CO-RE says whether this
+ * kernel still does, as a constant, and the other branch goes. */
+struct parent_and_name {
+    struct dentry *parent;
+    struct qstr name;
+};
+
+static __always_inline void read_parent_and_name(struct dentry *d, struct parent_and_name *out)
+{
+    __u32 parent_off = bpf_core_field_offset(struct dentry, d_parent);
+    if (bpf_core_field_offset(struct dentry, d_name) == parent_off + sizeof(void *)) {
+        bpf_probe_read_kernel(out, sizeof(*out), (void *)d + parent_off);
+    } else {
+        out->parent = BPF_CORE_READ(d, d_parent);
+        out->name = BPF_CORE_READ(d, d_name);
+    }
+}
+
 static __always_inline long path_step(struct path_walk *w)
 {
     /* Locals, not w->...: CO-RE relocations must start from a kernel type. */
     struct dentry *d = w->d;
-    struct vfsmount *vm = w->vm;
     struct mount *m = w->m;
-    struct dentry *mnt_root, *parent;
+    struct parent_and_name pn;
+    struct dentry *parent;
     struct qstr name;
     __u32 len, pos = w->pos, last;
 
-    if (d == w->root_d && vm == w->root_m) {
+    if (d == w->root_d && w->vm == w->root_m) {
         w->done = 1;
         return 1;
     }
-    mnt_root = BPF_CORE_READ(vm, mnt_root);
-    parent = BPF_CORE_READ(d, d_parent);
-    if (d == mnt_root) {
+    if (d == w->mnt_root) {
         struct mount *up = BPF_CORE_READ(m, mnt_parent);
         if (up == m || !up) {
             w->done = 1;
             return 1;
         }
+        struct vfsmount *up_vm = (void *)up + w->mnt_off;
         w->d = BPF_CORE_READ(m, mnt_mountpoint);
         w->m = up;
-        w->vm = (void *)up + w->mnt_off;
+        w->vm = up_vm;
+        w->mnt_root = BPF_CORE_READ(up_vm, mnt_root);
         return 0;
     }
-    name = BPF_CORE_READ(d, d_name);
+    read_parent_and_name(d, &pn);
+    parent = pn.parent;
+    name = pn.name;
     len = name.len;
     /* A dentry that is its own parent without being its mount's root is in no directory
      * tree: memfd and other pseudo files (runc re-executes itself from "memfd:runc"). The
@@ -327,12 +349,14 @@ __noinline __u32 build_path(__u64 dentry, __u64 vfsmount)
     struct pg_scratch *s = bpf_map_lookup_elem(&pg_scratch_map, &zero);
     struct task_struct *t = current_task();
     struct vfsmount *vm = (struct vfsmount *)vfsmount;
+    /* The whole struct path in one read (a field at a time took a read of t->fs each). */
+    struct path root = BPF_CORE_READ(t, fs, root);
     struct path_walk w = {
         .s = s,
         .d = (struct dentry *)dentry,
         .vm = vm,
-        .root_d = BPF_CORE_READ(t, fs, root.dentry),
-        .root_m = BPF_CORE_READ(t, fs, root.mnt),
+        .root_d = root.dentry,
+        .root_m = root.mnt,
         .mnt_off = bpf_core_field_offset(struct mount, mnt),
         .pos = PG_MAX_PATH,
     };
@@ -340,6 +364,7 @@ __noinline __u32 build_path(__u64 dentry, __u64 vfsmount)
     if (!s)
         return PG_MAX_PATH;
     w.m = (void *)vm - w.mnt_off;
+    w.mnt_root = BPF_CORE_READ(vm, mnt_root);
     for (__u32 i = 0; i < PG_MAX_COMPONENTS; i++) {
         if (path_step(&w))
             break;
@@ -395,14 +420,16 @@ static __always_inline void put_path(struct pg_scratch *s, __u32 *off, struct pg
 
 static __always_inline struct file *fd_file(struct task_struct *t, long fd)
 {
+    struct fdtable *fdt;
     struct file **fds;
     struct file *f = NULL;
     unsigned int max;
 
     if (fd < 0)
         return NULL;
-    fds = BPF_CORE_READ(t, files, fdt, fd);
-    max = BPF_CORE_READ(t, files, fdt, max_fds);
+    fdt = BPF_CORE_READ(t, files, fdt);
+    fds = BPF_CORE_READ(fdt, fd);
+    max = BPF_CORE_READ(fdt, max_fds);
     if ((unsigned long)fd >= max)
         return NULL;
     bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
@@ -422,7 +449,8 @@ static __always_inline void put_file_path(struct pg_scratch *s, __u32 *off, stru
 static __always_inline void put_cwd(struct pg_scratch *s, __u32 *off, struct pg_str *ref, struct task_struct *t,
                                     __u32 *flags)
 {
-    put_path(s, off, ref, BPF_CORE_READ(t, fs, pwd.dentry), BPF_CORE_READ(t, fs, pwd.mnt), flags);
+    struct path pwd = BPF_CORE_READ(t, fs, pwd);
+    put_path(s, off, ref, pwd.dentry, pwd.mnt, flags);
 }
 
 /* The directory a relative path passed with `dirfd` is resolved against. */
@@ -501,8 +529,9 @@ static __always_inline int on_open(struct pt_regs *regs, long ret, __u16 sc)
     if (ret >= 0) {
         struct file *f = fd_file(t, ret);
         if (f) {
-            e->ino = BPF_CORE_READ(f, f_inode, i_ino);
-            e->dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+            struct inode *inode = BPF_CORE_READ(f, f_inode);
+            e->ino = BPF_CORE_READ(inode, i_ino);
+            e->dev = BPF_CORE_READ(inode, i_sb, s_dev);
             put_file_path(s, &off, &e->path, f, &flags);
         }
     }

@@ -223,6 +223,35 @@ import Testing
         #expect(o2.withEvent { $0.open.resolve } == 0x04)
     }
 
+    /// The path walk climbs out of a mount into the one it sits on: a file on a tmpfs mounted
+    /// under a directory mounted in turn (two crossings), and a directory of that tmpfs as
+    /// the base of a failed relative open.
+    @Test func pathsAcrossMountPoints() throws {
+        let outer = "\(dir)/outer"
+        mkdir(outer, 0o755)
+        #expect(mount("pgouter", outer, "tmpfs", 0, "size=1m") == 0)
+        defer { umount2(outer, Int32(MNT_DETACH)) }
+        let inner = "\(outer)/sub/inner"
+        mkdir("\(outer)/sub", 0o755)
+        mkdir(inner, 0o755)
+        #expect(mount("pginner", inner, "tmpfs", 0, "size=1m") == 0)
+        defer { umount2(inner, Int32(MNT_DETACH)) }
+        mkdir("\(inner)/d", 0o755)
+        close(creat("\(inner)/d/file", 0o644))
+        let dirfd = open("\(inner)/d", O_RDONLY | O_DIRECTORY)
+        defer { close(dirfd) }
+        let records = try h.collect {
+            close(open("\(inner)/d/file", O_RDONLY))
+            _ = openat(dirfd, "missing", O_RDONLY)
+        }
+        let mine = records.filter { $0.pid == UInt32(getpid()) && $0.kind == .open }
+        let opened = try #require(mine.first { ($0.result ?? -1) >= 0 })
+        #expect(opened.string { $0.open.path } == "\(inner)/d/file")
+        let failed = try #require(mine.first { $0.result == -Int64(ENOENT) })
+        #expect(failed.string { $0.open.base } == "\(inner)/d")
+        #expect(failed.string { $0.open.raw } == "missing")
+    }
+
     @Test func mountAndUmount2() throws {
         let target = "\(dir)/mnt"
         mkdir(target, 0o755)

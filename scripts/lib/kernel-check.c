@@ -7,7 +7,7 @@
  *   - execveat(2) in the child: reported as execve once it succeeded, as Falco's drivers
  *     report it (the kernel's saved number says execve by then), with the child's cgroup;
  *   - an open through "../" and a symlink after chdir: the path walk (a plain bounded loop
- *     where kernels before 5.17 have no bpf_loop);
+ *     where kernels before 5.17 have no bpf_loop); an open on another mount (/dev);
  *   - a failed relative open: the cwd walk;
  *   - a failed execve with arguments: the argv walk.
  * Static, so it runs in the bare initramfs.
@@ -40,6 +40,7 @@ int main(void)
     }
     waitpid((pid_t)pid, NULL, 0);
 
+    close(open("/dev/null", O_RDONLY));
     if (chdir("/tmp/kc/sub") != 0)
         return 1;
     close(open("../link", O_RDONLY));
