@@ -9,11 +9,13 @@
  * BPF_CORE_READ / bpf_probe_read_kernel and the bpf_get_current_*() helpers, and the path
  * and argv walks as plain bounded loops, where the fast probe uses direct typed loads,
  * open-coded iterators, bpf_rdonly_cast and a global function with arg:untrusted (kernel
- * >= 6.16). Needs: tp_btf (5.5) and ring buffers (5.8); nothing newer, so no bpf_loop
- * (5.17) and no bpf_get_current_task_btf (5.11): GPU nodes still run 5.10 (Amazon Linux 2)
- * and 5.15 (Ubuntu 22.04). Checked in CI on Debian 11's (5.10) and Debian 12's (6.1) own
- * kernels under qemu (scripts/check-probe-kernels). Costs more per record (each helper
- * call ~30 ns on our nodes): see the closing notes of issue 2.
+ * >= 6.16). Needs: tp_btf (5.5) and ring buffers (5.8), so no bpf_loop (5.17): GPU nodes
+ * still run 5.10 (Amazon Linux 2) and 5.15 (Ubuntu 22.04). Newer helpers are used where the
+ * kernel has them, behind CO-RE constants that older kernels' verifiers see as dead code:
+ * bpf_get_current_task_btf (5.11) for plain loads from the current task, bpf_task_pt_regs
+ * (5.15). Checked in CI on Debian 11's (5.10) and Debian 12's (6.1) own kernels under qemu
+ * (scripts/check-probe-kernels). Costs more per record (each helper call ~30 ns on our
+ * nodes): see the closing notes of issue 2.
  *
  * Attaches only to BTF-enabled raw tracepoints (tp_btf), which need neither tracefs nor
  * kprobes/fentry:
@@ -358,9 +360,9 @@ __noinline __u32 build_path(__u64 dentry, __u64 vfsmount)
     struct pg_scratch *s = bpf_map_lookup_elem(&pg_scratch_map, &zero);
     struct task_struct *t = current_task();
     struct vfsmount *vm = (struct vfsmount *)vfsmount;
-    /* The whole struct path in one read (a field at a time took a read of t->fs each). */
-    /* With a typed task, t->fs is a load; the path is still read through the helper, so its
-     * pointers are plain numbers like every other pointer the walk follows. */
+    /* The whole struct path in one read. With a typed task t->fs is a load, but the path is
+     * still read through the helper, so its pointers are plain numbers like every other
+     * pointer the walk follows. */
     struct path root = PG_TASK_BTF ? BPF_CORE_READ(bpf_get_current_task_btf()->fs, root) : BPF_CORE_READ(t, fs, root);
     struct path_walk w = {
         .s = s,
