@@ -158,27 +158,40 @@ static __always_inline struct pg_scratch *scratch(void)
     return s;
 }
 
+/* t is the current task: every caller passes current_task(). */
 static __always_inline void fill_header(struct pg_header *h, struct task_struct *t, __u16 kind, __u16 sc)
 {
-    __u64 pid_tgid = bpf_get_current_pid_tgid();
-    __u64 uid_gid = bpf_get_current_uid_gid();
-
     h->size = 0;
     h->kind = kind;
     h->syscall = sc;
     h->ts_boot_ns = bpf_ktime_get_boot_ns();
-    h->tgid = pid_tgid >> 32;
-    h->tid = (__u32)pid_tgid;
-    /* t is the current task: every caller passes current_task(). */
-    if (PG_TASK_BTF)
-        h->ppid = bpf_get_current_task_btf()->real_parent->tgid;
-    else
-        h->ppid = BPF_CORE_READ(t, real_parent, tgid);
-    h->uid = (__u32)uid_gid;
-    h->gid = uid_gid >> 32;
     h->flags = 0;
-    h->cgroup_id = bpf_get_current_cgroup_id();
-    bpf_get_current_comm(h->comm, sizeof(h->comm));
+    if (PG_TASK_BTF) {
+        /* What the bpf_get_current_{pid_tgid,uid_gid,cgroup_id,comm}() helpers below return,
+         * as loads: the uid helper reports these init-namespace kuids, the cgroup one this v2
+         * kernfs id. comm is copied whole; the reader stops at its NUL. */
+        struct task_struct *ct = bpf_get_current_task_btf();
+        const struct cred *cred = ct->cred;
+        const __u64 *comm = (const __u64 *)ct->comm;
+        h->tgid = ct->tgid;
+        h->tid = ct->pid;
+        h->ppid = ct->real_parent->tgid;
+        h->uid = cred->uid.val;
+        h->gid = cred->gid.val;
+        h->cgroup_id = ct->cgroups->dfl_cgrp->kn->id;
+        ((__u64 *)h->comm)[0] = comm[0];
+        ((__u64 *)h->comm)[1] = comm[1];
+    } else {
+        __u64 pid_tgid = bpf_get_current_pid_tgid();
+        __u64 uid_gid = bpf_get_current_uid_gid();
+        h->tgid = pid_tgid >> 32;
+        h->tid = (__u32)pid_tgid;
+        h->ppid = BPF_CORE_READ(t, real_parent, tgid);
+        h->uid = (__u32)uid_gid;
+        h->gid = uid_gid >> 32;
+        h->cgroup_id = bpf_get_current_cgroup_id();
+        bpf_get_current_comm(h->comm, sizeof(h->comm));
+    }
 }
 
 static __always_inline void emit(struct pg_scratch *s, __u32 size)

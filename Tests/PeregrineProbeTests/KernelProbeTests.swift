@@ -49,7 +49,8 @@ import Testing
             #expect(String(decoding: e.exec.cgroup, as: UTF8.self) == ownCgroup())
             #expect(e.exec.startBootNs >= before && e.exec.startBootNs <= after)
             #expect(e.timestampBootNs >= before && e.timestampBootNs <= after)
-            #expect(e.cgroupID != 0)
+            // The v2 cgroup's id is its directory's inode number on 64-bit kernels (kernfs).
+            #expect(e.cgroupID == cgroupDirectoryInode(ownCgroup()))
             #expect(e.flags.isEmpty)
         }
     }
@@ -333,6 +334,17 @@ func namespaceInode(_ name: String) -> UInt32 {
     let text = String(decoding: buffer[0..<max(n, 0)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     guard let open = text.firstIndex(of: "["), let close = text.firstIndex(of: "]") else { return 0 }
     return UInt32(text[text.index(after: open)..<close]) ?? 0
+}
+
+/// The inode number of a v2 cgroup's directory, under wherever cgroup2 is mounted
+/// (/sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid hosts); 0 when it is not.
+func cgroupDirectoryInode(_ path: String) -> UInt64 {
+    for line in readText("/proc/self/mountinfo").split(separator: "\n") where line.contains(" - cgroup2 ") {
+        let mountPoint = line.split(separator: " ")[4]
+        var info = stat()
+        return stat(mountPoint + path, &info) == 0 ? UInt64(info.st_ino) : 0
+    }
+    return 0
 }
 
 func ownCgroup() -> String {
