@@ -133,7 +133,8 @@ static __always_inline struct task_struct *current_task(void)
 
 /* From 5.11 bpf_get_current_task_btf() gives the current task as a typed pointer, and the
  * fields reached from it are plain loads (~1 ns) instead of a bpf_probe_read_kernel each
- * (~35 ns). A CO-RE constant: kernels without the helper never verify the typed branch. */
+ * (~35 ns). A CO-RE constant: kernels without the helper never verify the typed branch.
+ * Functions that take a task `t` and use this only ever get t = current_task(). */
 #define PG_TASK_BTF bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)
 
 /* The current syscall's saved user registers: bpf_task_pt_regs() where the kernel has it
@@ -158,7 +159,6 @@ static __always_inline struct pg_scratch *scratch(void)
     return s;
 }
 
-/* t is the current task: every caller passes current_task(). */
 static __always_inline void fill_header(struct pg_header *h, struct task_struct *t, __u16 kind, __u16 sc)
 {
     h->size = 0;
@@ -404,13 +404,17 @@ __noinline __u32 build_path(__u64 dentry, __u64 vfsmount)
     return w.pos | (w.flags & PG_F_PATH_TRUNCATED ? PG_BUILT_TRUNCATED : 0);
 }
 
-/* Copies the path built at s->path[pos..] into the record. */
-static __always_inline void put_built_path(struct pg_scratch *s, __u32 *off, struct pg_str *ref, __u32 pos,
+/* Copies the path a walk built at s->path[pos..] into the record; `built` is the walk's
+ * result (build_path or build_cgroup_path): the start, and whether it was cut. */
+static __always_inline void put_built_path(struct pg_scratch *s, __u32 *off, struct pg_str *ref, __u32 built,
                                            __u32 *flags)
 {
+    __u32 pos = built & ~PG_BUILT_TRUNCATED;
     __u32 o = *off;
     __u32 len = PG_MAX_PATH - pos;
 
+    if (built & PG_BUILT_TRUNCATED)
+        *flags |= PG_F_PATH_TRUNCATED;
     ref->off = o;
     ref->len = 0;
     if (pos >= PG_MAX_PATH || len >= PG_MAX_PATH)
@@ -432,21 +436,15 @@ static __always_inline void put_built_path(struct pg_scratch *s, __u32 *off, str
 static __always_inline void put_path(struct pg_scratch *s, __u32 *off, struct pg_str *ref,
                                      struct dentry *d, struct vfsmount *vm, __u32 *flags)
 {
-    __u32 pos;
-
     ref->off = *off;
     ref->len = 0;
     if (!d || !vm)
         return;
-    pos = build_path((__u64)d, (__u64)vm);
-    if (pos & PG_BUILT_TRUNCATED)
-        *flags |= PG_F_PATH_TRUNCATED;
-    put_built_path(s, off, ref, pos & ~PG_BUILT_TRUNCATED, flags);
+    put_built_path(s, off, ref, build_path((__u64)d, (__u64)vm), flags);
 }
 
 static __always_inline struct file *fd_file(struct task_struct *t, long fd)
 {
-    struct fdtable *fdt;
     struct file **fds;
     struct file *f = NULL;
     unsigned int max;
@@ -454,13 +452,13 @@ static __always_inline struct file *fd_file(struct task_struct *t, long fd)
     if (fd < 0)
         return NULL;
     if (PG_TASK_BTF) {
-        /* t is the current task (callers pass current_task()). The array itself is read
-         * through the helper: a typed pointer cannot be indexed by a variable. */
-        struct fdtable *typed = bpf_get_current_task_btf()->files->fdt;
-        max = typed->max_fds;
-        fds = BPF_CORE_READ(typed, fd);
+        /* The array itself is read through the helper: a typed pointer cannot be indexed by a
+         * variable. */
+        struct fdtable *fdt = bpf_get_current_task_btf()->files->fdt;
+        max = fdt->max_fds;
+        fds = BPF_CORE_READ(fdt, fd);
     } else {
-        fdt = BPF_CORE_READ(t, files, fdt);
+        struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
         fds = BPF_CORE_READ(fdt, fd);
         max = BPF_CORE_READ(fdt, max_fds);
     }
@@ -484,7 +482,7 @@ static __always_inline void put_file_path(struct pg_scratch *s, __u32 *off, stru
 static __always_inline void put_cwd(struct pg_scratch *s, __u32 *off, struct pg_str *ref, struct task_struct *t,
                                     __u32 *flags)
 {
-    /* t is the current task (callers pass current_task()); see build_path for the read. */
+    /* See build_path for the read. */
     struct path pwd = PG_TASK_BTF ? BPF_CORE_READ(bpf_get_current_task_btf()->fs, pwd) : BPF_CORE_READ(t, fs, pwd);
     put_path(s, off, ref, pwd.dentry, pwd.mnt, flags);
 }
@@ -672,11 +670,7 @@ __noinline __u32 build_cgroup_path(__u64 task)
 static __always_inline void put_cgroup(struct pg_scratch *s, __u32 *off, struct pg_str *ref, struct task_struct *t,
                                        __u32 *flags)
 {
-    __u32 pos = build_cgroup_path((__u64)t);
-
-    if (pos & PG_BUILT_TRUNCATED)
-        *flags |= PG_F_PATH_TRUNCATED;
-    put_built_path(s, off, ref, pos & ~PG_BUILT_TRUNCATED, flags);
+    put_built_path(s, off, ref, build_cgroup_path((__u64)t), flags);
 }
 
 SEC("tp_btf/sched_process_exec")
