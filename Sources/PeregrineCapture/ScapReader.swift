@@ -27,13 +27,23 @@ public struct ScapReader {
         public var eventTypeLimit: UInt16? = nil
         /// A plain file is read this many bytes at a time into a reused window.
         public var readChunkBytes: Int = 4 << 20
+        /// Threads and fds (over all threads) the thread table keeps at most; beyond them,
+        /// `stateOverflows` counts what was not remembered.
+        public var maxThreads: Int = Self.defaultMaxThreads
+        public var maxFds: Int = Self.defaultMaxFds
+        /// As `ProcessTable`'s default capacity.
+        public static let defaultMaxThreads = 1 << 18
+        public static let defaultMaxFds = 1 << 20
 
         public init(maxDecompressedBytes: Int = 1 << 30, maxBlockBytes: Int = 64 << 20, eventTypeLimit: UInt16? = nil,
-                    readChunkBytes: Int = 4 << 20) {
+                    readChunkBytes: Int = 4 << 20, maxThreads: Int = Self.defaultMaxThreads,
+                    maxFds: Int = Self.defaultMaxFds) {
             self.maxDecompressedBytes = maxDecompressedBytes
             self.maxBlockBytes = maxBlockBytes
             self.eventTypeLimit = eventTypeLimit
             self.readChunkBytes = readChunkBytes
+            self.maxThreads = maxThreads
+            self.maxFds = maxFds
         }
     }
 
@@ -53,6 +63,15 @@ public struct ScapReader {
     public private(set) var eventCount: UInt64 = 0
     /// Events not translated, by sysdig's `evt.type` name.
     public var skippedEvents: [String: Int] { translator.skipped }
+    /// What the thread table did not remember because it was full (see `Options.maxThreads`).
+    public var stateOverflows: [String] {
+        let o = translator.overflows
+        var out: [String] = []
+        if o.threads > 0 { out.append("\(o.threads) events of threads beyond the table's \(options.maxThreads) were read without their thread's history") }
+        if o.pendingEntries > 0 { out.append("\(o.pendingEntries) entry events beyond \(options.maxThreads) waiting threads were dropped (their exits lack the entry's parameters)") }
+        if o.fds > 0 { out.append("\(o.fds) fds beyond the limit of \(options.maxFds) were not remembered (their paths read as <UNKNOWN>)") }
+        return out
+    }
     /// Blocks of unknown type that were skipped, by block type.
     public private(set) var skippedBlocks: [UInt32: Int] = [:]
     /// Events of a type beyond `options.eventTypeLimit`, skipped unnumbered.
@@ -68,7 +87,7 @@ public struct ScapReader {
     private let stream: ScapFileStream?
     private var offset = 0
     private var inflateFailure: String?
-    private var translator = ScapTranslator(threads: [:])
+    private var translator: ScapTranslator
     private var finished = false
 
     /// Reads the file at `path`: a plain file in chunks, a gzip file inflated whole.
@@ -106,6 +125,7 @@ public struct ScapReader {
         self.data = data
         self.stream = stream
         self.inflateFailure = inflateFailure
+        translator = ScapTranslator(threads: [:], limits: ScapTranslator.Limits(threads: options.maxThreads, fds: options.maxFds))
         section = ScapSectionHeader(bigEndian: false, major: 0, minor: 0, sectionLength: -1)
         do {
             section = try readSectionHeader()

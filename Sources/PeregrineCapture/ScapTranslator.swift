@@ -15,8 +15,39 @@ struct ScapTranslator {
     /// included, whenever a copy of it was alive, which cost ~13k instructions per open.
     final class Entry {
         var thread: ScapThread
-        init(_ thread: ScapThread) { self.thread = thread }
+        /// In the table. A thread met while the table is full is made up for its event only
+        /// (see `Limits`), and nothing is remembered on it.
+        let kept: Bool
+        init(_ thread: ScapThread, kept: Bool = true) {
+            self.thread = thread
+            self.kept = kept
+        }
     }
+
+    /// What a capture can make the translator keep, whatever the file says, so that memory
+    /// stays within a fixed bound (issue 5): threads (each with at most one entry event
+    /// waiting for its exit) and fds over all threads. A fork copies its parent's fds, so a
+    /// bound per thread would still let a file multiply them. Beyond a limit, new threads and
+    /// fds are not remembered and are counted in `overflows`; their events still translate,
+    /// with what is known (an fd's path: `<UNKNOWN>`, as sysdig writes for fds it never saw).
+    struct Limits {
+        var threads = ScapReader.Options.defaultMaxThreads
+        var fds = ScapReader.Options.defaultMaxFds
+    }
+
+    /// What was not remembered because a limit was reached.
+    struct Overflows: Equatable {
+        /// Events that met a thread the full table could not keep.
+        var threads = 0
+        var pendingEntries = 0
+        var fds = 0
+        var isEmpty: Bool { self == Overflows() }
+    }
+
+    let limits: Limits
+    private(set) var overflows = Overflows()
+    /// fds over all kept threads, against `limits.fds`.
+    private(set) var fdCount = 0
 
     /// Threads by tid. Add and drop them through `store`/`remove`, and change a pid through
     /// `regroup`, which keep `groupSizes`; other fields may be changed in place.
@@ -67,15 +98,31 @@ struct ScapTranslator {
 
     static let atFdcwd: Int64 = -100
 
-    init(threads: [Int64: ScapThread]) {
+    init(threads: [Int64: ScapThread], limits: Limits = Limits()) {
+        self.limits = limits
         for t in threads.values { store(t) }
     }
 
-    /// Adds `t`, or replaces the thread with its tid.
+    /// Adds `t`, or replaces the thread with its tid. Its fds are dropped (and counted) when
+    /// they would take the table past `limits.fds`; with the table full, a new thread is
+    /// not kept.
     @discardableResult
     mutating func store(_ t: ScapThread) -> Entry {
+        var t = t
+        let old = table[t.tid]
+        guard old != nil || table.count < limits.threads else {
+            overflows.threads += 1
+            t.fds = [:]
+            return Entry(t, kept: false)
+        }
+        let freed = old?.thread.fds.count ?? 0
+        if fdCount - freed + t.fds.count > limits.fds {
+            overflows.fds += t.fds.count
+            t.fds = [:]
+        }
+        fdCount += t.fds.count - freed
         groupSizes[t.pid, default: 0] += 1
-        if let old = table[t.tid] {
+        if let old {
             shrink(old.thread.pid)
             old.thread = t
             return old
@@ -87,7 +134,34 @@ struct ScapTranslator {
 
     mutating func remove(_ tid: Int64) {
         guard let old = table.removeValue(forKey: tid) else { return }
+        fdCount -= old.thread.fds.count
         shrink(old.thread.pid)
+    }
+
+    /// Names fd `fd` of `entry` (nil: closes it), within `limits.fds`.
+    private mutating func setFd(_ fd: Int64, _ name: String?, in entry: Entry) {
+        guard entry.kept else { return }
+        guard let name else {
+            if entry.thread.fds.removeValue(forKey: fd) != nil { fdCount -= 1 }
+            return
+        }
+        // One lookup when the fd is new or the table has room (the usual cases).
+        guard entry.thread.fds.updateValue(name, forKey: fd) == nil else { return }
+        if fdCount < limits.fds {
+            fdCount += 1
+        } else {
+            entry.thread.fds.removeValue(forKey: fd)
+            overflows.fds += 1
+        }
+    }
+
+    /// Keeps `event` until its thread's exit event, within `limits.threads` threads waiting.
+    private mutating func keepEnter(_ event: ScapEvent) {
+        if lastEnter.count >= limits.threads && lastEnter[event.tid] == nil {
+            overflows.pendingEntries += 1
+            return
+        }
+        lastEnter[event.tid] = event.detached()
     }
 
     /// Moves a thread to another thread group.
@@ -106,7 +180,7 @@ struct ScapTranslator {
     /// Adds fds from an fd list block to a thread of the process list.
     mutating func addFds(_ fds: [(Int64, String)], to tid: Int64) {
         guard let entry = table[tid] else { return }
-        for (fd, name) in fds { entry.thread.fds[fd] = name }
+        for (fd, name) in fds { setFd(fd, name, in: entry) }
     }
 
     // MARK: thread helpers
@@ -145,8 +219,8 @@ struct ScapTranslator {
         owner(of: tid)?.thread.fds[fd] ?? table[tid]?.thread.fds[fd]
     }
 
-    private func setFd(_ fd: Int64, _ name: String?, of tid: Int64) {
-        owner(of: tid)?.thread.fds[fd] = name
+    private mutating func setFd(_ fd: Int64, _ name: String?, of tid: Int64) {
+        if let owner = owner(of: tid) { setFd(fd, name, in: owner) }
     }
 
     /// `owner`, when the caller has it, is `owner(of: entry)`.
@@ -183,7 +257,7 @@ struct ScapTranslator {
         // entries whose parameters the exit needs
         case 2, 58, 102, 306, 326, 96, 4, 256, 258, 386, 390, 330, 12, 154, 172, 214, 230, 282, 288, 292,
              14, 156, 216, 222, 182, 184, 218, 220, 224, 226, 334:
-            lastEnter[event.tid] = event.detached()
+            keepEnter(event)
             if event.type == 4 { skip(event.type) }
             return nil
         case 3, 59, 103, 307, 327:
@@ -289,7 +363,7 @@ struct ScapTranslator {
             base = owner.thread.fds[dirfd] ?? entry.thread.fds[dirfd] ?? "<UNKNOWN>"
         }
         let path = Self.resolve(raw, in: base)
-        if res >= 0 && !path.isEmpty { owner.thread.fds[res] = path }
+        if res >= 0 && !path.isEmpty { setFd(res, path, in: owner) }
 
         let flags = syscall == .creat ? ScapFlags.creatFlags : ScapFlags.openFlags(ppmFlags ?? 0)
         var w = header(.open, syscall, event, entry, owner: owner)

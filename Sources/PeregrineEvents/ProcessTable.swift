@@ -104,9 +104,8 @@ public struct ProcessTable {
             let exec = event.exec
             var info = entries[Pid(event.pid)]?.info ?? ProcessInfo(pid: event.pid, ppid: event.ppid)
             info.ppid = event.ppid
-            info.name = Self.string(event.comm)
+            info.replaceImage(name: Self.string(event.comm), args: Self.argv(exec.args))
             info.exePath = Self.string(exec.exe)
-            info.args = Self.argv(exec.args)
             info.cwd = Self.string(exec.cwd)
             info.uid = event.uid
             info.gid = event.gid

@@ -62,12 +62,12 @@ public struct RecordDecoder {
         let rawSyscall = UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: WireLayout.Header.syscall, as: UInt16.self))
         guard let syscall = SyscallID(rawValue: rawSyscall) else { return .failure(.syscallKindMismatch) }
         if syscall != .none && syscall.kind != kind { return .failure(.syscallKindMismatch) }
-        for field in WireLayout.stringFields(of: kind) {
+        let stringsInBounds = WireLayout.allStringFields(of: kind) { field in
             let off = Int(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: field, as: UInt16.self)))
             let len = Int(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: field + 2, as: UInt16.self)))
-            if len == 0 { continue }
-            guard off >= fixed, off + len <= size else { return .failure(.stringOutOfBounds) }
+            return len == 0 || (off >= fixed && off + len <= size)
         }
+        guard stringsInBounds else { return .failure(.stringOutOfBounds) }
         return .success(kind, size)
     }
 }

@@ -41,6 +41,8 @@ struct ReplaySource {
             item.record.withUnsafeBytes { record(item.number, $0) }
         }
         let skipped = reader.skippedEvents.values.reduce(0, +)
-        return skipped > 0 ? ["\(path): \(skipped) events of types Peregrine does not model were skipped"] : []
+        var warnings = skipped > 0 ? ["\(path): \(skipped) events of types Peregrine does not model were skipped"] : []
+        warnings += reader.stateOverflows.map { "\(path): \($0)" }
+        return warnings
     }
 }

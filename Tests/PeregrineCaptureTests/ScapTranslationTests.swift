@@ -26,8 +26,10 @@ import Testing
 
     static func text(_ b: UnsafeRawBufferPointer) -> String { String(decoding: b, as: UTF8.self) }
 
-    static func read(_ b: ScapFileBuilder) throws -> (reader: ScapReader, seen: [Seen], table: ProcessTable) {
-        var reader = try ScapReader(bytes: b.bytes, fileName: "built.scap")
+    static func read(_ b: ScapFileBuilder, options: ScapReader.Options = .init()) throws
+        -> (reader: ScapReader, seen: [Seen], table: ProcessTable)
+    {
+        var reader = try ScapReader(bytes: b.bytes, fileName: "built.scap", options: options)
         let (records, error) = reader.readAll()
         #expect(error == nil, "\(error.map(String.init(describing:)) ?? "")")
         var table = ProcessTable()
@@ -86,6 +88,38 @@ import Testing
         #expect(bash.args == ["/bin/bash", "-l"])
         #expect(bash.loginuid == 1000)
         #expect(reader.initialThreads.first(where: { $0.tid == 100 })?.fds[5] == "/etc")
+    }
+
+    /// Whatever a file says, the thread table keeps at most `maxThreads` threads (and as many
+    /// entry events waiting for their exits) and `maxFds` fds over all threads; what it could
+    /// not keep is counted and reported, and events still translate.
+    @Test func threadTableStaysWithinItsLimits() throws {
+        var b = base()  // threads 1, 100, 101; fd 5 of 100
+        b.cloneParent(tid: 100, pid: 100, ptid: 1, child: 200, comm: "bash", ppmFlags: 0)  // 4 threads, 200 copies fd 5: 2 fds
+        b.cloneParent(tid: 100, pid: 100, ptid: 1, child: 300, comm: "bash", ppmFlags: 0)  // table full: 300 not kept
+        b.openExit(tid: 300, fd: 3, name: "/tmp/z", ppmFlags: Self.rdonly)                  // a thread not kept
+        b.openExit(tid: 100, fd: 6, name: "/a", ppmFlags: Self.rdonly)                      // 3 fds
+        b.openExit(tid: 100, fd: 7, name: "/b", ppmFlags: Self.rdonly)                      // over: not kept
+        b.openatExit(tid: 100, fd: 8, dirfd: 7, name: "x", ppmFlags: Self.rdonly)           // over again
+        b.openatExit(tid: 100, fd: 9, dirfd: 6, name: "y", ppmFlags: Self.rdonly)           // over again
+        b.event(4, tid: 100, [b.int64(6)])                                                   // close(6): 2 fds
+        b.event(5, tid: 100, [b.int64(0)])
+        b.procexit(tid: 200)                                                                 // its fd goes: 1 fd
+        b.openExit(tid: 100, fd: 10, name: "/c", ppmFlags: Self.rdonly)                     // room again: kept
+        b.openatExit(tid: 100, fd: 11, dirfd: 10, name: "d", ppmFlags: Self.rdonly)
+        for tid: Int64 in 500..<506 { b.event(4, tid: tid, [b.int64(1)]) }                   // entries that wait
+        let (reader, seen, _) = try Self.read(b, options: .init(maxThreads: 4, maxFds: 3))
+        #expect(seen.map(\.kind) == [.fork, .fork, .open, .open, .open, .open, .open, .exit, .open, .open])
+        #expect(seen[1].childPid == 300)
+        #expect(seen[2].tid == 300 && seen[2].path == "/tmp/z")
+        #expect(seen.filter { $0.kind == .open }.map(\.path) == ["/tmp/z", "/a", "/b", "<UNKNOWN>/x", "/a/y", "/c", "/c/d"])
+        let report = reader.stateOverflows
+        #expect(report.count == 3, "\(report)")
+        #expect(report.contains { $0.hasPrefix("2 events of threads beyond the table's 4") }, "\(report)")
+        #expect(report.contains { $0.hasPrefix("3 fds beyond the limit of 3") }, "\(report)")
+        #expect(report.contains { $0.contains("entry events beyond 4 waiting threads were dropped") }, "\(report)")
+        // The defaults report nothing for the same file.
+        #expect(try Self.read(b).reader.stateOverflows.isEmpty)
     }
 
     @Test func headerCarriesTheThreadGroup() throws {
