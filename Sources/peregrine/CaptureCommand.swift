@@ -19,6 +19,13 @@ struct CaptureCommand: ParsableCommand {
     @Option(help: "Stop cleanly after this many seconds.")
     var duration: Double?
 
+    @Option(help: "Block compression level (libdeflate, zlib format): 1 (default) is the fastest that compresses; 0 stores blocks uncompressed (least CPU, ~5x the size); up to 12 (smallest, slowest).")
+    var level: Int32 = 1
+
+    func validate() throws {
+        guard (0...12).contains(level) else { throw ValidationError("--level must be 0 to 12, not \(level)") }
+    }
+
     func run() throws {
         StopSignal.install()
         let fd = open(w, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
@@ -34,7 +41,7 @@ struct CaptureCommand: ParsableCommand {
         file.write(CaptureWriter.processSnapshot(ProcScanner.scan()))
         file.flush()
 
-        var writer = CaptureWriter()
+        var writer = CaptureWriter(compressionLevel: level)
         var lastFlush = Deadline.nowNs()
         let stats = LiveLoop(probe: probe, deadline: Deadline(seconds: duration)).run(
             onRecord: { record in

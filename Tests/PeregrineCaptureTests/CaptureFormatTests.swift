@@ -20,10 +20,11 @@ import Testing
     }
 
     /// Writes a capture of `records` with the given block size and returns its bytes.
-    static func capture(_ records: [[UInt8]], processes: [ProcessInfo] = [], closed: Bool = true) -> [UInt8] {
+    static func capture(_ records: [[UInt8]], processes: [ProcessInfo] = [], closed: Bool = true,
+                        level: Int32 = 1) -> [UInt8] {
         var out = CaptureWriter.header(bootToEpochNs: 42, metadata: [("hostname", "node-1")])
         out += CaptureWriter.processSnapshot(processes)
-        var writer = CaptureWriter()
+        var writer = CaptureWriter(compressionLevel: level)
         for (i, r) in records.enumerated() {
             if let block = r.withUnsafeBytes({ writer.append($0) }) { out += block }
             if i % 100 == 99, let block = writer.flush() { out += block } // several blocks
@@ -81,6 +82,21 @@ import Testing
         #expect(o.processes == procs)
         #expect(o.summary?.closedCleanly == true)
         #expect(o.summary?.kernelLost == 1)
+    }
+
+    /// `capture --level`: every level reads back the same records; 0 stores the blocks (larger
+    /// than level 1's), 12 compresses most.
+    @Test(arguments: [Int32(0), 6, 12])
+    func everyCompressionLevelReadsBack(level: Int32) throws {
+        let recs = Self.records(450)
+        let bytes = Self.capture(recs, level: level)
+        let path = Self.write(bytes, name: "level\(level)")
+        defer { unlink(path) }
+        let o = Self.readAll(path)
+        #expect(o.error == nil)
+        #expect(o.records == recs)
+        let fast = Self.capture(recs).count
+        if level == 0 { #expect(bytes.count > fast) } else { #expect(bytes.count <= fast) }
     }
 
     @Test func tornLastBlockIsReportedAfterEveryCompleteBlock() throws {
