@@ -12,6 +12,9 @@ final class ScapFileStream {
     let chunkBytes: Int
     private let fd: Int32
     private(set) var atEnd = false
+    /// Bytes read from the file so far, and its size when opened (0: not known).
+    private var position = 0
+    private var sizeAtOpen = 0
 
     init(path: String, chunkBytes: Int) throws {
         self.path = path
@@ -21,6 +24,7 @@ final class ScapFileStream {
             let code = errno
             throw ScapError(file: path, offset: 0, code: .unreadable, message: "cannot open: \(String(cString: strerror(code)))")
         }
+        sizeAtOpen = size
     }
 
     deinit { close(fd) }
@@ -36,13 +40,17 @@ final class ScapFileStream {
     /// The window's storage is reused when nothing else holds it. Returns errno on a failed read.
     func refill(_ window: inout [UInt8], consumed: Int, needed: Int) -> Int32? {
         window.removeSubrange(0..<consumed)
-        let target = max(needed, chunkBytes)
+        // No more than what is left of the file (as it was when opened, and a byte to see its
+        // end): zero-filling a whole chunk cost a small capture more than reading it did.
+        let left = sizeAtOpen > 0 ? max(sizeAtOpen - position, 0) + 1 : chunkBytes
+        let target = max(needed, min(chunkBytes, left))
         while !atEnd && window.count < target {
             let have = window.count
             window.append(contentsOf: repeatElement(0, count: target - have))
             let n = window.withUnsafeMutableBytes { read(fd, $0.baseAddress! + have, target - have) }
             let code = errno
             window.removeLast(target - have - max(n, 0))
+            position += max(n, 0)
             if n < 0 {
                 if code == EINTR { continue }
                 return code
