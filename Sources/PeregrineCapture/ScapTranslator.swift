@@ -36,18 +36,17 @@ struct ScapTranslator {
     }
 
     /// What was not remembered because a limit was reached.
-    struct Overflows: Equatable {
+    struct Overflows {
         /// Events that met a thread the full table could not keep.
         var threads = 0
         var pendingEntries = 0
         var fds = 0
-        var isEmpty: Bool { self == Overflows() }
     }
 
     let limits: Limits
     private(set) var overflows = Overflows()
     /// fds over all kept threads, against `limits.fds`.
-    private(set) var fdCount = 0
+    private var fdCount = 0
 
     /// Threads by tid. Add and drop them through `store`/`remove`, and change a pid through
     /// `regroup`, which keep `groupSizes`; other fields may be changed in place.
