@@ -10,7 +10,10 @@
 ///   ProcessSnapshot (PGPS)  count:u32 | entry*   (see `ProcessSnapshotCodec`)
 ///   Events (PGEV)      records:u32 | rawLength:u32 | firstNumber:u64 | zlib(record, record, ...)
 ///                      each record as the probe wrote it, padded to 8 bytes
-///   End (PGEN)         events:u64 | kernelAttempted:u64 | kernelLost:u64
+///   End (PGEN)         events:u64 | kernelAttempted:u64 | kernelLost:u64 | writerDropped:u64?
+///                      the last field only when not 0: records the writer received but did
+///                      not write (it fell behind or its file failed); readers ignore what
+///                      follows the fields they know
 ///
 /// A block is written with one write(2) once complete, so after a crash the file is valid up
 /// to its last complete block; a reader reports a torn last block with its offset.

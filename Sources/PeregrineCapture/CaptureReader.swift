@@ -18,6 +18,11 @@ public final class CaptureReader {
         public var closedCleanly = false
         public var kernelAttempted: UInt64 = 0
         public var kernelLost: UInt64 = 0
+        /// Records the writer received but did not write (see `CaptureFormat`).
+        public var writerDropped: UInt64 = 0
+
+        /// Events the capture does not hold though they happened while it was written.
+        public var missing: UInt64 { kernelLost + writerDropped }
     }
 
     public let header: Header
@@ -105,6 +110,7 @@ public final class CaptureReader {
                     }
                     summary.kernelAttempted = attempted
                     summary.kernelLost = lost
+                    summary.writerDropped = d.u64() ?? 0
                 }
                 summary.closedCleanly = true
             }

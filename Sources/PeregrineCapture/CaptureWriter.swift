@@ -4,18 +4,20 @@ import PeregrineEvents
 /// Turns records into capture blocks. Pure: it returns finished blocks as bytes and the
 /// caller writes each with one write(2), so memory stays bounded by one block and a crash
 /// leaves a file that is valid up to its last complete block.
+///
+/// The two halves also work apart, for a writer on another thread (`CaptureOutput`):
+/// `RecordBlock` gathers records where they arrive, `BlockEncoder` makes the block where
+/// there is time to compress it.
 public struct CaptureWriter {
-    private var pending: [UInt8] = []
-    private var pendingCount: UInt32 = 0
+    private let pending: RecordBlock
     private var firstNumber: UInt64 = 1
     public private(set) var recordsWritten: UInt64 = 0
-    private let compressor: BlockCompressor
+    private let encoder: BlockEncoder
 
-    /// `compressionLevel`: libdeflate's, 1...12; 1 is fast and still shrinks records about
-    /// 10x (paths and argv repeat a lot).
+    /// `compressionLevel`: libdeflate's, 0...12 (see `BlockEncoder`).
     public init(compressionLevel: Int32 = 1) {
-        pending.reserveCapacity(CaptureFormat.maxRawEventBytes + WireLayout.maxRecord)
-        compressor = BlockCompressor(level: compressionLevel)
+        pending = RecordBlock()
+        encoder = BlockEncoder(level: compressionLevel)
     }
 
     /// The file header block.
@@ -36,34 +38,30 @@ public struct CaptureWriter {
         block(.processSnapshot, ProcessSnapshotCodec.encode(processes))
     }
 
-    public static func end(events: UInt64, kernelAttempted: UInt64, kernelLost: UInt64) -> [UInt8] {
+    /// `writerDropped`: records the writer received but could not write (a writer that fell
+    /// behind or failed); only written when not 0, so a complete capture keeps the original
+    /// three fields.
+    public static func end(events: UInt64, kernelAttempted: UInt64, kernelLost: UInt64, writerDropped: UInt64 = 0) -> [UInt8] {
         var e = ByteEncoder()
         e.u64(events); e.u64(kernelAttempted); e.u64(kernelLost)
+        if writerDropped > 0 { e.u64(writerDropped) }
         return block(.end, e.bytes)
     }
 
     /// Adds one record; returns an events block when enough has gathered.
     public mutating func append(_ record: UnsafeRawBufferPointer) -> [UInt8]? {
-        pending.append(contentsOf: record)
-        let padding = (8 - record.count % 8) % 8
-        if padding > 0 { pending.append(contentsOf: repeatElement(0, count: padding)) }
-        pendingCount += 1
-        recordsWritten += 1
-        return pending.count >= CaptureFormat.maxRawEventBytes ? flush() : nil
+        pending.append(record)
+        return pending.isFull ? flush() : nil
     }
 
     /// The events gathered so far as a block (nil if none): call on a timer and at the end.
     public mutating func flush() -> [UInt8]? {
-        guard pendingCount > 0 else { return nil }
-        var e = ByteEncoder()
-        e.u32(pendingCount)
-        e.u32(UInt32(pending.count))
-        e.u64(firstNumber)
-        pending.withUnsafeBytes { compressor.compress($0, appendingTo: &e.bytes) }
-        firstNumber += UInt64(pendingCount)
-        pending.removeAll(keepingCapacity: true)
-        pendingCount = 0
-        return Self.block(.events, e.bytes)
+        guard pending.recordCount > 0 else { return nil }
+        let bytes = encoder.eventsBlock(pending, firstNumber: firstNumber)
+        firstNumber += UInt64(pending.recordCount)
+        recordsWritten += UInt64(pending.recordCount)
+        pending.removeAll()
+        return bytes
     }
 
     static func block(_ type: CaptureFormat.BlockType, _ body: [UInt8]) -> [UInt8] {
@@ -77,31 +75,90 @@ public struct CaptureWriter {
     }
 }
 
-/// A libdeflate compressor and its output room, reused block after block. The output is an
-/// RFC 1950 zlib stream (what the format specifies; zlib itself inflates it too). Why not
-/// zlib's `compress2`: libdeflate compresses whole buffers, which is what a block is, at
-/// level 1 about 1.6x faster than zlib's level 1 (1,074 → 652 ns per event over
-/// bench/workload.pgcap's records, one core) and 8% smaller.
-final class BlockCompressor {
-    private let compressor: OpaquePointer
-    private var room: [UInt8] = []
+/// The records of one events block, as the format stores them (each padded to 8 bytes), in
+/// memory this object owns: adding one is a copy, with no array growth or uniqueness check
+/// per record. Full at `CaptureFormat.maxRawEventBytes`; it has room for one more record
+/// beyond that, so `append` never refuses.
+public final class RecordBlock: @unchecked Sendable {
+    private let storage: UnsafeMutableRawBufferPointer
+    public private(set) var byteCount = 0
+    public private(set) var recordCount: UInt32 = 0
 
-    init(level: Int32) {
+    public init() {
+        storage = .allocate(byteCount: CaptureFormat.maxRawEventBytes + WireLayout.maxRecord + 8, alignment: 8)
+    }
+
+    deinit { storage.deallocate() }
+
+    /// Enough gathered for a block.
+    public var isFull: Bool { byteCount >= CaptureFormat.maxRawEventBytes }
+
+    /// Copies `record` in; one longer than `WireLayout.maxRecord` is cut to it (the decoder
+    /// rejects what the probe cannot write, and counts it, when the block is read back).
+    public func append(_ record: UnsafeRawBufferPointer) {
+        precondition(!isFull, "RecordBlock: append to a full block")
+        let n = min(record.count, WireLayout.maxRecord)
+        let padded = (n + 7) & ~7
+        if let source = record.baseAddress, n > 0 {
+            (storage.baseAddress! + byteCount).copyMemory(from: source, byteCount: n)
+        }
+        if padded > n { (storage.baseAddress! + byteCount + n).initializeMemory(as: UInt8.self, repeating: 0, count: padded - n) }
+        byteCount += padded
+        recordCount += 1
+    }
+
+    public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: storage[0..<byteCount]) }
+
+    public func removeAll() {
+        byteCount = 0
+        recordCount = 0
+    }
+}
+
+/// Makes events blocks: a libdeflate compressor and its output room, reused block after block.
+/// The output is an RFC 1950 zlib stream (what the format specifies; zlib itself inflates it
+/// too). Why not zlib's `compress2`: libdeflate compresses whole buffers, which is what a
+/// block is, at level 1 about 1.6x faster than zlib's level 1 (1,074 → 652 ns per event over
+/// bench/workload.pgcap's records, one core) and 8% smaller. Level 0 stores the records
+/// (least CPU, ~10-35x the size); 12 is the smallest and slowest.
+public final class BlockEncoder: @unchecked Sendable {
+    private let compressor: OpaquePointer
+    private var room: UnsafeMutableRawBufferPointer
+
+    public init(level: Int32) {
         // nil: a level outside 0...12, or out of memory.
         guard let c = libdeflate_alloc_compressor(level) else { fatalError("libdeflate: no compressor for level \(level)") }
         compressor = c
+        room = .allocate(byteCount: 0, alignment: 8)
     }
 
-    deinit { libdeflate_free_compressor(compressor) }
+    deinit {
+        libdeflate_free_compressor(compressor)
+        room.deallocate()
+    }
 
-    func compress(_ input: UnsafeRawBufferPointer, appendingTo out: inout [UInt8]) {
+    /// The events block of `records`, numbered from `firstNumber` (the evt.num of its first
+    /// record: the records written to the file before it, plus one).
+    public func eventsBlock(_ records: RecordBlock, firstNumber: UInt64) -> [UInt8] {
+        let input = records.bytes
         let bound = libdeflate_zlib_compress_bound(compressor, input.count)
-        if room.count < bound { room = [UInt8](repeating: 0, count: bound) }
-        let length = room.withUnsafeMutableBytes { r in
-            libdeflate_zlib_compress(compressor, input.baseAddress, input.count, r.baseAddress, bound)
+        let head = 8 + 16  // block type and length, then the events header
+        if room.count < head + bound + 4 {
+            room.deallocate()
+            room = .allocate(byteCount: head + bound + 4, alignment: 8)
         }
+        // Compressed straight into place between the block's header and its checksum.
+        let length = libdeflate_zlib_compress(compressor, input.baseAddress, input.count, room.baseAddress! + head, bound)
         // 0 means the output did not fit, which the bound rules out.
         precondition(length > 0, "libdeflate: a block did not fit the bound it gave")
-        out += room[0..<length]
+        let total = head + length + 4
+        func put32(_ v: UInt32, _ at: Int) { room.storeBytes(of: v.littleEndian, toByteOffset: at, as: UInt32.self) }
+        put32(CaptureFormat.BlockType.events.rawValue, 0)
+        put32(UInt32(total), 4)
+        put32(records.recordCount, 8)
+        put32(UInt32(input.count), 12)
+        room.storeBytes(of: firstNumber.littleEndian, toByteOffset: 16, as: UInt64.self)
+        put32(Zlib.crc32(UnsafeRawBufferPointer(rebasing: room[0..<(head + length)])), head + length)
+        return Array(UnsafeRawBufferPointer(rebasing: room[0..<total]))
     }
 }

@@ -13,29 +13,37 @@ public final class BoundedQueue<Element>: @unchecked Sendable {
     private var stored = 0
     private var closed = false
     private var droppedCount: UInt64 = 0
-    private var mutex = pthread_mutex_t()
-    private var nonEmpty = pthread_cond_t()
+    // pthread objects must not move, and `&property` on a class hands C a pointer that is only
+    // guaranteed for the call, under an exclusive access that Swift checks per thread (which
+    // an optimised caller may hold across a whole `peek`: a false "simultaneous access" trap).
+    // So they live in memory of their own.
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let nonEmpty = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
 
     public init(capacity: Int) {
         precondition(capacity > 0)
         self.capacity = capacity
         slots = Array(repeating: nil, count: capacity)
-        pthread_mutex_init(&mutex, nil)
+        mutex.initialize(to: pthread_mutex_t())
+        nonEmpty.initialize(to: pthread_cond_t())
+        pthread_mutex_init(mutex, nil)
         var attributes = pthread_condattr_t()
         pthread_condattr_init(&attributes)
         pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
-        pthread_cond_init(&nonEmpty, &attributes)
+        pthread_cond_init(nonEmpty, &attributes)
         pthread_condattr_destroy(&attributes)
     }
 
     deinit {
-        pthread_cond_destroy(&nonEmpty)
-        pthread_mutex_destroy(&mutex)
+        pthread_cond_destroy(nonEmpty)
+        pthread_mutex_destroy(mutex)
+        nonEmpty.deallocate()
+        mutex.deallocate()
     }
 
     private func locked<T>(_ body: () -> T) -> T {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
         return body()
     }
 
@@ -49,7 +57,7 @@ public final class BoundedQueue<Element>: @unchecked Sendable {
             }
             slots[(head + stored) % capacity] = element
             stored += 1
-            if stored == 1 { pthread_cond_signal(&nonEmpty) }
+            if stored == 1 { pthread_cond_signal(nonEmpty) }
             return true
         }
     }
@@ -60,7 +68,7 @@ public final class BoundedQueue<Element>: @unchecked Sendable {
             if stored == 0 && !closed && timeoutNs > 0 {
                 var deadline = Self.monotonicNow(plus: timeoutNs)
                 while stored == 0 && !closed {
-                    if pthread_cond_timedwait(&nonEmpty, &mutex, &deadline) == ETIMEDOUT { break }
+                    if pthread_cond_timedwait(nonEmpty, mutex, &deadline) == ETIMEDOUT { break }
                 }
             }
             return closed || stored == 0 ? nil : slots[head]
@@ -83,7 +91,7 @@ public final class BoundedQueue<Element>: @unchecked Sendable {
         locked {
             var deadline = Self.monotonicNow(plus: timeoutNs)
             while !closed {
-                if pthread_cond_timedwait(&nonEmpty, &mutex, &deadline) == ETIMEDOUT { break }
+                if pthread_cond_timedwait(nonEmpty, mutex, &deadline) == ETIMEDOUT { break }
             }
             return !closed
         }
@@ -94,7 +102,7 @@ public final class BoundedQueue<Element>: @unchecked Sendable {
     public func close() -> Int {
         locked {
             closed = true
-            pthread_cond_broadcast(&nonEmpty)
+            pthread_cond_broadcast(nonEmpty)
             return stored
         }
     }

@@ -4,6 +4,7 @@ import Glibc
 import ArgumentParser
 import PeregrineCapture
 import PeregrineEvents
+import PeregrineOutputs
 import PeregrineProbe
 
 struct CaptureCommand: ParsableCommand {
@@ -28,49 +29,43 @@ struct CaptureCommand: ParsableCommand {
 
     func run() throws {
         StopSignal.install()
-        let fd = open(w, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            printError("\(w): cannot create: \(String(cString: strerror(errno)))")
-            throw ExitCodeError.badInput
-        }
-        defer { close(fd) }
-        var file = OutputStream(fd: fd)
-
         let probe = try openProbe(Probe.Options())
-        file.write(CaptureWriter.header(bootToEpochNs: BootClock.bootToEpochOffsetNs(), metadata: hostMetadata()))
-        file.write(CaptureWriter.processSnapshot(ProcScanner.scan()))
-        file.flush()
-
-        var writer = CaptureWriter(compressionLevel: level)
-        var lastFlush = Deadline.nowNs()
+        let output = try Self.openCapture(w, level: level, bootToEpochNs: BootClock.bootToEpochOffsetNs())
         let stats = LiveLoop(probe: probe, deadline: Deadline(seconds: duration)).run(
-            onRecord: { record in
-                if let block = writer.append(record) {
-                    file.write(block)
-                    file.flush()
-                }
-            },
+            onRecord: { output.append($0) },
             onTick: {
-                if Deadline.nowNs() - lastFlush >= 1_000_000_000, let block = writer.flush() {
-                    file.write(block)
-                    file.flush()
-                    lastFlush = Deadline.nowNs()
-                }
-                return !file.failed
+                output.tick(nowNs: Deadline.nowNs())
+                return !output.hasFailed
             }
         )
-        if let block = writer.flush() { file.write(block) }
-        file.write(CaptureWriter.end(events: writer.recordsWritten, kernelAttempted: stats.attempted, kernelLost: stats.lost))
-        file.flush()
+        let result = output.finish(kernelAttempted: stats.attempted, kernelLost: stats.lost, timeoutNs: 10_000_000_000)
         probe.close()
-        if file.failed {
-            printError("\(w): write failed: \(String(cString: strerror(errno)))")
+        if let failure = result.failure {
+            printError("\(w): \(failure)")
             throw ExitCodeError.badInput
         }
-        printError("\(w): \(writer.recordsWritten) events; kernel lost \(stats.lost)")
+        printError("\(w): " + Self.summary(result, kernelLost: stats.lost))
     }
 
-    private func hostMetadata() -> [(String, String)] {
+    /// Creates the capture file with its header and a snapshot of the running processes (so
+    /// replay knows the processes that were there before the first record), or exits 1.
+    /// `bootToEpochNs`: the clock offset the agent stamps alerts with, so that replay stamps
+    /// the same events with the same times.
+    static func openCapture(_ path: String, level: Int32, bootToEpochNs: Int64) throws -> CaptureOutput {
+        do {
+            return try CaptureOutput(path: path, level: level, bootToEpochNs: bootToEpochNs,
+                                     metadata: hostMetadata(), processes: ProcScanner.scan(), nowNs: Deadline.nowNs())
+        } catch {
+            printError("\(error)")
+            throw ExitCodeError.badInput
+        }
+    }
+
+    static func summary(_ c: CaptureOutput.Counters, kernelLost: UInt64) -> String {
+        "\(c.written) events; kernel lost \(kernelLost); writer dropped \(c.dropped)"
+    }
+
+    private static func hostMetadata() -> [(String, String)] {
         var u = utsname()
         uname(&u)
         func field<T>(_ value: T) -> String {

@@ -27,7 +27,13 @@ final class OutputMetrics {
         server.registry.makeCounter(name: name, labels: labels).increment(by: Int64(delta))
     }
 
-    func publish(outputs: [OutputHub.Counters], reloads: RuleReloader.Counts, dropAlerts: UInt64) {
+    func publish(outputs: [OutputHub.Counters], reloads: RuleReloader.Counts, dropAlerts: UInt64, capture: CaptureOutput.Counters?) {
+        if let capture {
+            count("peregrine_capture_records_written", [], total: capture.written)
+            count("peregrine_capture_records_dropped", [], total: capture.dropped)
+            count("peregrine_capture_bytes_written", [], total: capture.bytesWritten)
+            server.registry.makeGauge(name: "peregrine_capture_failed").set(to: capture.failure == nil ? 0 : 1)
+        }
         for c in outputs {
             let l = [("output", c.output)]
             count("peregrine_output_alerts_sent", l, total: c.sent)

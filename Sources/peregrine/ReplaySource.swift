@@ -27,7 +27,13 @@ struct ReplaySource {
             start(Info(bootToEpochNs: reader.header.bootToEpochNs,
                        hostname: reader.header.metadata.first { $0.0 == "hostname" }?.1))
             let summary = try reader.read(processes: processes, record: record)
-            return summary.closedCleanly ? [] : ["\(path): the capture has no end block (the writer was stopped abruptly); read \(summary.records) events up to the last complete block"]
+            guard summary.closedCleanly else {
+                return ["\(path): the capture has no end block (the writer was stopped abruptly); read \(summary.records) events up to the last complete block"]
+            }
+            // Alerts a replay cannot raise: say so, with where the events went.
+            guard summary.missing > 0 else { return [] }
+            return ["\(path): \(summary.missing) events that happened while it was recorded are not in the capture: "
+                + "the kernel dropped \(summary.kernelLost) (ring buffer full) and the writer \(summary.writerDropped) (it fell behind or its file failed)"]
         case .scap(var reader):
             return try readScap(&reader, start: start, processes: processes, record: record)
         }

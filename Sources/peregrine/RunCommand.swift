@@ -33,6 +33,17 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Stop cleanly after this many seconds.")
     var duration: Double?
 
+    @Option(help: ArgumentHelp("Also record every event the agent receives into this capture file (as `peregrine capture -w`), compressed and written on a thread of its own.", valueName: "file"))
+    var capture: String?
+
+    @Option(help: "Compression level of --capture: 0 (stored) to 12, default 1 (see `peregrine capture --level`).")
+    var captureLevel: Int32 = 1
+
+    func validate() throws {
+        guard (0...12).contains(captureLevel) else { throw ValidationError("--capture-level must be 0 to 12, not \(captureLevel)") }
+        if capture == nil && captureLevel != 1 { throw ValidationError("--capture-level needs --capture FILE") }
+    }
+
     /// File, then -o overrides, then flags; any problem stops the agent before it starts.
     func configuration() throws -> AgentConfiguration {
         do {
@@ -89,6 +100,7 @@ struct RunCommand: ParsableCommand {
         pipeline.stdoutEnabled = config.stdoutOutput
         pipeline.outputs = outputs.isEmpty ? nil : outputs
         let lookups = config.containerMetadata ? Self.startContainerMetadata(config, engine: engine, pipeline: &pipeline) : nil
+        let capture = try self.capture.map { try CaptureCommand.openCapture($0, level: captureLevel, bootToEpochNs: context.bootToEpochNs) }
         pipeline.seed(ProcScanner.scan())
         let metrics = server.map { AgentMetrics(server: $0) }
         let outputMetrics = server.map { OutputMetrics(server: $0) }
@@ -104,9 +116,13 @@ struct RunCommand: ParsableCommand {
         let reloader = RuleReloader()
         let command = self
         let stats = LiveLoop(probe: probe, deadline: Deadline(seconds: duration)).run(
-            onRecord: { pipeline.handle(record: $0, number: nil) },
+            onRecord: {
+                capture?.append($0)
+                pipeline.handle(record: $0, number: nil)
+            },
             onTick: {
                 pipeline.tick()
+                capture?.tick(nowNs: Deadline.nowNs())
                 if StopSignal.takeReopen() { hub.reopen() }
                 if StopSignal.takeReload() {
                     let current = running, context = pipeline.engine.context
@@ -132,7 +148,8 @@ struct RunCommand: ParsableCommand {
                             pipeline.emit(EventDropMonitor.alert(report, timeNs: Self.epochNs(), hostname: pipeline.engine.context.hostname))
                         }
                     }
-                    outputMetrics?.publish(outputs: hub.counters, reloads: reloader.snapshot, dropAlerts: dropAlerts)
+                    outputMetrics?.publish(outputs: hub.counters, reloads: reloader.snapshot, dropAlerts: dropAlerts,
+                                           capture: capture?.counters)
                 }
                 metrics?.publish(probe: probe, pipeline: pipeline)
                 return pipeline.flush()
@@ -145,10 +162,15 @@ struct RunCommand: ParsableCommand {
         for (name, left) in hub.shutdown(timeoutNs: 3_000_000_000) where left > 0 {
             printError("output \(name): \(left) queued alerts not delivered at shutdown")
         }
-        outputMetrics?.publish(outputs: hub.counters, reloads: reloader.snapshot, dropAlerts: dropAlerts)
+        // The capture gets what is left of the 5 s after the outputs' 3 s.
+        let captured = capture?.finish(kernelAttempted: stats.attempted, kernelLost: stats.lost, timeoutNs: 1_500_000_000)
+        outputMetrics?.publish(outputs: hub.counters, reloads: reloader.snapshot, dropAlerts: dropAlerts, capture: captured)
         lookups?.stop()
         printError("\(pipeline.events) events, \(retiredAlerts + pipeline.engine.alertsRaised) alerts; kernel lost \(stats.lost); malformed records \(pipeline.decoder.totalRejected)")
         if let c = pipeline.containers { printError(Self.containerSummary(c)) }
+        if let path = self.capture, let c = captured {
+            printError("capture \(path): " + (c.failure.map { "\($0); " } ?? "") + CaptureCommand.summary(c, kernelLost: stats.lost))
+        }
         probe.close()
     }
 
