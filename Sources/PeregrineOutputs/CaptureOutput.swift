@@ -19,43 +19,94 @@ import Synchronization
 /// compressed there cost ~15-20% more CPU per event than the single-threaded writer it
 /// replaced; compressing 1 MiB blocks here and handing over only the result costs ~3% more
 /// (`scripts/bench-capture`, and the same runs alternated under one load).
+///
+/// With a size limit the capture rotates, as logs do: once the file has reached the limit
+/// it is closed with its end block and renamed `FILE.1` (`FILE.1` becoming `FILE.2`, and so
+/// on; the oldest beyond the files kept is removed), and a new `FILE` starts with a header
+/// and a snapshot of the processes at that moment. Each file replays on its own. So an agent
+/// left recording keeps its latest events in a bounded amount of disk.
 public final class CaptureOutput: @unchecked Sendable {
     public struct OpenError: Error, CustomStringConvertible {
         public let description: String
     }
 
-    /// What happened to the records handed to the output (totals since it opened).
+    /// Size-based rotation (see the type's description).
+    public struct Rotation: Sendable {
+        /// A file is closed once it holds this many bytes (it may pass it by its last block).
+        public var maxBytes: UInt64
+        /// Files kept, the one being written included (at least 1: then the full file is
+        /// replaced by the new one).
+        public var files: Int
+
+        public init(maxBytes: UInt64, files: Int) {
+            self.maxBytes = maxBytes
+            self.files = max(files, 1)
+        }
+    }
+
+    /// What a new file needs, asked for on the consumer thread when one starts.
+    public struct Sources {
+        /// The processes to snapshot (the agent's process table, or a scan of /proc).
+        public var processes: () -> [PeregrineEvents.ProcessInfo]
+        /// The probe's totals so far: records it tried to deliver, and lost.
+        public var kernel: () -> (attempted: UInt64, lost: UInt64)
+
+        public init(processes: @escaping () -> [PeregrineEvents.ProcessInfo], kernel: @escaping () -> (attempted: UInt64, lost: UInt64)) {
+            self.processes = processes
+            self.kernel = kernel
+        }
+    }
+
+    /// What happened to the records handed to the output (totals since it opened, over all
+    /// files).
     public struct Counters: Sendable, Equatable {
         public var received: UInt64 = 0
         public var written: UInt64 = 0
         /// Not written: the queue was full, the file had failed, or shutdown did not wait.
         public var dropped: UInt64 = 0
         public var bytesWritten: UInt64 = 0
-        /// The write(2) failure that stopped the file, if one did.
+        /// Files closed by rotation.
+        public var rotations: UInt64 = 0
+        /// The failure that stopped the capture, if one did.
         public var failure: String?
     }
 
     public let path: String
-    private let fd: Int32
-    private let queue: BoundedQueue<EncodedBlock>
+    private let queue: BoundedQueue<Item>
 
-    /// A block ready for write(2), and how many records it holds.
-    struct EncodedBlock {
-        var bytes: [UInt8]
-        var records: UInt64
+    /// What the writer thread is handed, in file order.
+    enum Item {
+        /// A block ready for write(2), and how many records it holds.
+        case block(bytes: [UInt8], records: UInt64)
+        /// Close the file with `end`, shift the older files along, and start a new one with
+        /// `start` (its header and process snapshot).
+        case rotate(end: [UInt8], start: [UInt8])
     }
 
     // Consumer thread only.
     private let gathering = RecordBlock()
     private let encoder: BlockEncoder
+    private let bootToEpochNs: Int64
+    private let metadata: [(String, String)]
+    private let rotation: Rotation?
+    private let sources: Sources
     private var lastHandOffNs: UInt64
     private var received: UInt64 = 0
     private var droppedQueueFull: UInt64 = 0
-    /// evt.num of the next block's first record: records queued so far, plus one (a dropped
-    /// block does not count, so the file's numbering has no gap).
+    /// The current file, as queued: its size, its records, what was dropped while it was
+    /// current, the kernel's totals when it started, and the evt.num of the next block's
+    /// first record (a dropped block does not count, so the numbering has no gap).
+    private var fileBytes: UInt64 = 0
+    private var fileRecords: UInt64 = 0
+    private var fileDropped: UInt64 = 0
+    private var fileKernelStart: (attempted: UInt64, lost: UInt64) = (0, 0)
     private var nextNumber: UInt64 = 1
+    /// The current file is full: a new one starts before the next block.
+    private var rotationDue = false
+    private var rotations: UInt64 = 0
 
-    // Writer thread, read by the consumer.
+    // Writer thread; the counters are read by the consumer.
+    private var fd: Int32
     private let written = Atomic<UInt64>(0)
     private let droppedByWriter = Atomic<UInt64>(0)
     private let bytesWritten = Atomic<UInt64>(0)
@@ -67,25 +118,51 @@ public final class CaptureOutput: @unchecked Sendable {
     /// once; records follow through `append`. `queueBlocks`: finished blocks that may wait for
     /// the writer (each at most `CaptureFormat.maxRawEventBytes` plus one record, compressed).
     public init(path: String, level: Int32, bootToEpochNs: Int64, metadata: [(String, String)],
-                processes: [PeregrineEvents.ProcessInfo], queueBlocks: Int = 4, nowNs: UInt64) throws {
+                sources: Sources, rotation: Rotation? = nil, queueBlocks: Int = 4, nowNs: UInt64) throws {
         self.path = path
+        self.bootToEpochNs = bootToEpochNs
+        self.metadata = metadata
+        self.rotation = rotation
+        self.sources = sources
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw OpenError(description: "\(path): cannot create: \(String(cString: strerror(errno)))") }
         encoder = BlockEncoder(level: level)
         queue = BoundedQueue(capacity: queueBlocks)
         lastHandOffNs = nowNs
-        let start = CaptureWriter.header(bootToEpochNs: bootToEpochNs, metadata: metadata) + CaptureWriter.processSnapshot(processes)
+        let start = fileStart()
         if let problem = Self.writeAll(fd, start) {
             close(fd)
             throw OpenError(description: "\(path): \(problem)")
         }
         bytesWritten.store(UInt64(start.count), ordering: .relaxed)
-        let thread = Thread { [self] in writeBlocks() }
+        let thread = Thread { [self] in writeItems() }
         thread.name = "peregrine-capture"
         thread.start()
     }
 
-    /// One record, on the consumer thread: a copy into the block being gathered.
+    /// A new file's header and process snapshot; its counts start from here.
+    private func fileStart() -> [UInt8] {
+        let start = CaptureWriter.header(bootToEpochNs: bootToEpochNs, metadata: metadata)
+            + CaptureWriter.processSnapshot(sources.processes())
+        fileBytes = UInt64(start.count)
+        fileRecords = 0
+        fileDropped = 0
+        fileKernelStart = sources.kernel()
+        nextNumber = 1
+        return start
+    }
+
+    /// The current file's end block: its records, the kernel's counts while it was current,
+    /// and what the capture dropped meanwhile (plus `undelivered`).
+    private func fileEnd(undelivered: UInt64 = 0) -> [UInt8] {
+        let kernel = sources.kernel()
+        return CaptureWriter.end(events: fileRecords, kernelAttempted: kernel.attempted &- fileKernelStart.attempted,
+                                 kernelLost: kernel.lost &- fileKernelStart.lost, writerDropped: fileDropped + undelivered)
+    }
+
+    /// One record, on the consumer thread: a copy into the block being gathered. In the
+    /// agent, call it after the record has updated the process table, so a file that starts
+    /// here snapshots the table its first record follows.
     @inline(__always)
     public func append(_ record: UnsafeRawBufferPointer) {
         received &+= 1
@@ -100,88 +177,162 @@ public final class CaptureOutput: @unchecked Sendable {
     }
 
     private func handOff(nowNs: UInt64?) {
-        let block = finishBlock()
-        if queue.push(block) {
-            nextNumber += block.records
-        } else {
-            droppedQueueFull &+= block.records
-        }
         lastHandOffNs = nowNs ?? Self.monotonicNs()
+        let records = UInt64(gathering.recordCount)
+        // A rotation the queue had no room for is retried first; blocks wait behind it.
+        if rotationDue && !queueRotation() {
+            gathering.removeAll()
+            drop(records)
+            return
+        }
+        let bytes = encoder.eventsBlock(gathering, firstNumber: nextNumber)
+        gathering.removeAll()
+        guard queue.push(.block(bytes: bytes, records: records)) else {
+            drop(records)
+            return
+        }
+        queued(records: records, bytes: bytes.count)
     }
 
-    /// The gathered records as a block, numbered as the next in the file; gathering restarts.
-    private func finishBlock() -> EncodedBlock {
-        let block = EncodedBlock(bytes: encoder.eventsBlock(gathering, firstNumber: nextNumber), records: UInt64(gathering.recordCount))
-        gathering.removeAll()
-        return block
+    /// A block of the current file is in the queue; the file may now be full.
+    private func queued(records: UInt64, bytes: Int) {
+        nextNumber += records
+        fileRecords += records
+        fileBytes += UInt64(bytes)
+        if let rotation, fileBytes >= rotation.maxBytes {
+            rotationDue = true
+            _ = queueRotation()
+        }
+    }
+
+    private func drop(_ records: UInt64) {
+        droppedQueueFull &+= records
+        fileDropped &+= records
+    }
+
+    /// Queues the end of this file and the start of the next; false when the queue is full.
+    private func queueRotation() -> Bool {
+        let saved = (fileBytes, fileRecords, fileDropped, fileKernelStart, nextNumber)
+        let end = fileEnd()
+        guard queue.push(.rotate(end: end, start: fileStart())) else {
+            (fileBytes, fileRecords, fileDropped, fileKernelStart, nextNumber) = saved
+            return false
+        }
+        rotationDue = false
+        rotations += 1
+        return true
     }
 
     public var counters: Counters {
-        let w = written.load(ordering: .acquiring)
-        return Counters(received: received, written: w, dropped: droppedQueueFull + droppedByWriter.load(ordering: .acquiring),
-                        bytesWritten: bytesWritten.load(ordering: .relaxed), failure: failure.withLock { $0 })
+        Counters(received: received, written: written.load(ordering: .acquiring),
+                 dropped: droppedQueueFull + droppedByWriter.load(ordering: .acquiring),
+                 bytesWritten: bytesWritten.load(ordering: .relaxed), rotations: rotations, failure: failure.withLock { $0 })
     }
 
-    /// Whether the file has failed (nothing more will be written to it).
+    /// Whether the capture has failed (nothing more will be written).
     public var hasFailed: Bool { failure.withLock { $0 != nil } }
 
     /// Hands over the last records, waits up to `timeoutNs` for the writer to write what is
-    /// queued, then closes the file with its end block (the kernel's counters and what the
-    /// writer dropped). If the writer does not finish in time the end block is left out,
-    /// which a reader reports as a capture stopped abruptly; the records it did not write are
-    /// counted as dropped.
-    public func finish(kernelAttempted: UInt64, kernelLost: UInt64, timeoutNs: UInt64) -> Counters {
+    /// queued, then closes the file with its end block. If the writer does not finish in
+    /// time the end block is left out, which a reader reports as a capture stopped abruptly;
+    /// the records it did not write are counted as dropped.
+    public func finish(timeoutNs: UInt64) -> Counters {
         let deadline = Self.monotonicNs() &+ timeoutNs
-        if gathering.recordCount > 0 {
-            let block = finishBlock()
-            // The queue has room again as soon as the writer has written a block.
-            var queued = queue.push(block)
-            while !queued && Self.monotonicNs() < deadline {
-                usleep(1_000)
-                queued = queue.push(block)
+        // Behind a rotation still due, the last records, encoded once; the queue has room
+        // again as soon as the writer has taken an item.
+        var last: (bytes: [UInt8], records: UInt64)?
+        while rotationDue || gathering.recordCount > 0 || last != nil {
+            if rotationDue { _ = queueRotation() }
+            if !rotationDue {
+                if last == nil {
+                    last = (encoder.eventsBlock(gathering, firstNumber: nextNumber), UInt64(gathering.recordCount))
+                    gathering.removeAll()
+                }
+                if let block = last, queue.push(.block(bytes: block.bytes, records: block.records)) {
+                    last = nil
+                    // Not `queued`: a file full now is closed below, with no new one after it.
+                    nextNumber += block.records
+                    fileRecords += block.records
+                    break
+                }
             }
-            if queued { nextNumber += block.records }
+            if Self.monotonicNs() >= deadline {
+                drop((last?.records ?? 0) + UInt64(gathering.recordCount))
+                gathering.removeAll()
+                break
+            }
+            usleep(1_000)
         }
         while !(queue.count == 0 && idle.load(ordering: .acquiring)) && Self.monotonicNs() < deadline { usleep(1_000) }
         let drained = queue.count == 0 && idle.load(ordering: .acquiring)
         queue.close()
         while drained && !stopped.load(ordering: .acquiring) { usleep(1_000) }
         var c = counters
-        // Received but neither written nor counted yet: left in the queue, or the last
-        // records when the queue stayed full.
+        // Received but neither written nor counted yet: left in the queue.
         c.dropped = c.received - c.written
-        if drained && c.failure == nil {
-            let end = CaptureWriter.end(events: c.written, kernelAttempted: kernelAttempted, kernelLost: kernelLost,
-                                        writerDropped: c.dropped)
-            if let problem = Self.writeAll(fd, end) { c.failure = problem } else { c.bytesWritten += UInt64(end.count) }
+        if drained {
+            if c.failure == nil {
+                let end = fileEnd()
+                if let problem = Self.writeAll(fd, end) { c.failure = "\(path): \(problem)" } else { c.bytesWritten += UInt64(end.count) }
+            }
+            close(fd)
         }
-        close(fd)
         return c
     }
 
-    /// The writer thread: writes each block in order, or counts it once the file has failed.
-    private func writeBlocks() {
+    /// The writer thread: writes each item in order, or counts its records once the capture
+    /// has failed.
+    private func writeItems() {
         while true {
-            guard let block = queue.peek(waitingUpTo: 100_000_000) else {
+            guard let item = queue.peek(waitingUpTo: 100_000_000) else {
                 if queue.isClosed { break }
                 continue
             }
             idle.store(false, ordering: .releasing)
-            if failure.withLock({ $0 }) == nil {
-                if let problem = Self.writeAll(fd, block.bytes) {
-                    failure.withLock { $0 = problem }
-                    droppedByWriter.add(block.records, ordering: .releasing)
+            let failed = failure.withLock { $0 } != nil
+            switch item {
+            case .block(let bytes, let records):
+                let problem = failed ? nil : Self.writeAll(fd, bytes).map { "\(path): \($0)" }
+                if let problem { failure.withLock { $0 = problem } }
+                if failed || problem != nil {
+                    droppedByWriter.add(records, ordering: .releasing)
                 } else {
-                    bytesWritten.add(UInt64(block.bytes.count), ordering: .relaxed)
-                    written.add(block.records, ordering: .releasing)
+                    bytesWritten.add(UInt64(bytes.count), ordering: .relaxed)
+                    written.add(records, ordering: .releasing)
                 }
-            } else {
-                droppedByWriter.add(block.records, ordering: .releasing)
+            case .rotate(let end, let start):
+                if !failed, let problem = rotate(end: end, start: start) { failure.withLock { $0 = problem } }
             }
             queue.removeFirst()
             idle.store(true, ordering: .releasing)
         }
         stopped.store(true, ordering: .releasing)
+    }
+
+    /// Closes the current file with `end`, shifts FILE.k to FILE.k+1 (removing the oldest
+    /// beyond the files kept) and FILE to FILE.1, and opens a new FILE with `start`.
+    private func rotate(end: [UInt8], start: [UInt8]) -> String? {
+        if let problem = Self.writeAll(fd, end) { return "\(path): \(problem)" }
+        bytesWritten.add(UInt64(end.count), ordering: .relaxed)
+        close(fd)
+        fd = -1
+        let kept = rotation?.files ?? 1
+        func name(_ k: Int) -> String { k == 0 ? path : "\(path).\(k)" }
+        if kept == 1 {
+            unlink(path)
+        } else {
+            unlink(name(kept - 1))
+            for k in stride(from: kept - 2, through: 0, by: -1) where access(name(k), F_OK) == 0 {
+                if Glibc.rename(name(k), name(k + 1)) != 0 {
+                    return "\(name(k)): cannot rename to \(name(k + 1)): \(String(cString: strerror(errno)))"
+                }
+            }
+        }
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return "\(path): cannot create: \(String(cString: strerror(errno)))" }
+        if let problem = Self.writeAll(fd, start) { return "\(path): \(problem)" }
+        bytesWritten.add(UInt64(start.count), ordering: .relaxed)
+        return nil
     }
 
     /// nil, or why the bytes did not all reach the file.

@@ -23,14 +23,23 @@ struct CaptureCommand: ParsableCommand {
     @Option(help: "Block compression level (libdeflate, zlib format): 1 (default) is the fastest that compresses; 0 stores blocks uncompressed (least CPU, ~5x the size); up to 12 (smallest, slowest).")
     var level: Int32 = 1
 
+    @Option(name: .customLong("max-mb"), help: "Rotate: once the file reaches this many MiB, it becomes FILE.1 (FILE.1 becomes FILE.2, ...) and a new FILE starts (default: one file, no limit).")
+    var maxMiB: UInt64?
+
+    @Option(help: "With --max-mb: files kept, the one being written included.")
+    var files = 4
+
     func validate() throws {
         guard (0...12).contains(level) else { throw ValidationError("--level must be 0 to 12, not \(level)") }
+        try Self.validateRotation(maxMiB: maxMiB, files: files, names: ("--max-mb", "--files"))
     }
 
     func run() throws {
         StopSignal.install()
         let probe = try openProbe(Probe.Options())
-        let output = try Self.openCapture(w, level: level, bootToEpochNs: BootClock.bootToEpochOffsetNs())
+        let output = try Self.openCapture(w, level: level, bootToEpochNs: BootClock.bootToEpochOffsetNs(),
+                                          rotation: Self.rotation(maxMiB: maxMiB, files: files), probe: probe,
+                                          processes: { ProcScanner.scan() })
         let stats = LiveLoop(probe: probe, deadline: Deadline(seconds: duration)).run(
             onRecord: { output.append($0) },
             onTick: {
@@ -38,31 +47,47 @@ struct CaptureCommand: ParsableCommand {
                 return !output.hasFailed
             }
         )
-        let result = output.finish(kernelAttempted: stats.attempted, kernelLost: stats.lost, timeoutNs: 10_000_000_000)
+        let result = output.finish(timeoutNs: 10_000_000_000)
         probe.close()
         if let failure = result.failure {
-            printError("\(w): \(failure)")
+            printError(failure)
             throw ExitCodeError.badInput
         }
         printError("\(w): " + Self.summary(result, kernelLost: stats.lost))
     }
 
-    /// Creates the capture file with its header and a snapshot of the running processes (so
-    /// replay knows the processes that were there before the first record), or exits 1.
+    /// Creates the capture file with its header and a snapshot of `processes` (so replay knows
+    /// the processes that were there before the first record), or exits 1.
     /// `bootToEpochNs`: the clock offset the agent stamps alerts with, so that replay stamps
     /// the same events with the same times.
-    static func openCapture(_ path: String, level: Int32, bootToEpochNs: Int64) throws -> CaptureOutput {
+    static func openCapture(_ path: String, level: Int32, bootToEpochNs: Int64, rotation: CaptureOutput.Rotation?,
+                            probe: Probe, processes: @escaping () -> [PeregrineEvents.ProcessInfo]) throws -> CaptureOutput {
+        let sources = CaptureOutput.Sources(processes: processes, kernel: {
+            let s = probe.stats()
+            return (s.attempted, s.lost)
+        })
         do {
-            return try CaptureOutput(path: path, level: level, bootToEpochNs: bootToEpochNs,
-                                     metadata: hostMetadata(), processes: ProcScanner.scan(), nowNs: Deadline.nowNs())
+            return try CaptureOutput(path: path, level: level, bootToEpochNs: bootToEpochNs, metadata: hostMetadata(),
+                                     sources: sources, rotation: rotation, nowNs: Deadline.nowNs())
         } catch {
             printError("\(error)")
             throw ExitCodeError.badInput
         }
     }
 
+    static func validateRotation(maxMiB: UInt64?, files: Int, names: (String, String)) throws {
+        if let maxMiB, maxMiB > 1 << 40 { throw ValidationError("\(names.0) \(maxMiB) is more than any disk") }
+        guard (1...1000).contains(files) else { throw ValidationError("\(names.1) must be 1 to 1000, not \(files)") }
+    }
+
+    /// nil for no limit (0 MiB, or none given).
+    static func rotation(maxMiB: UInt64?, files: Int) -> CaptureOutput.Rotation? {
+        guard let maxMiB, maxMiB > 0 else { return nil }
+        return CaptureOutput.Rotation(maxBytes: maxMiB << 20, files: files)
+    }
+
     static func summary(_ c: CaptureOutput.Counters, kernelLost: UInt64) -> String {
-        "\(c.written) events; kernel lost \(kernelLost); writer dropped \(c.dropped)"
+        "\(c.written) events; kernel lost \(kernelLost); writer dropped \(c.dropped)" + (c.rotations > 0 ? "; \(c.rotations) files rotated" : "")
     }
 
     private static func hostMetadata() -> [(String, String)] {

@@ -32,6 +32,7 @@ final class OutputMetrics {
             count("peregrine_capture_records_written", [], total: capture.written)
             count("peregrine_capture_records_dropped", [], total: capture.dropped)
             count("peregrine_capture_bytes_written", [], total: capture.bytesWritten)
+            count("peregrine_capture_files_rotated", [], total: capture.rotations)
             server.registry.makeGauge(name: "peregrine_capture_failed").set(to: capture.failure == nil ? 0 : 1)
         }
         for c in outputs {

@@ -39,9 +39,18 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Compression level of --capture: 0 (stored) to 12, default 1 (see `peregrine capture --level`).")
     var captureLevel: Int32 = 1
 
+    @Option(name: .customLong("capture-max-mb"), help: "Rotate --capture: once the file reaches this many MiB it becomes FILE.1 (FILE.1 becomes FILE.2, ...) and a new FILE starts, so the agent keeps its latest events in bounded disk (0: one file, no limit).")
+    var captureMaxMiB: UInt64 = 256
+
+    @Option(help: "Files --capture keeps when it rotates, the one being written included.")
+    var captureFiles = 4
+
     func validate() throws {
         guard (0...12).contains(captureLevel) else { throw ValidationError("--capture-level must be 0 to 12, not \(captureLevel)") }
-        if capture == nil && captureLevel != 1 { throw ValidationError("--capture-level needs --capture FILE") }
+        try CaptureCommand.validateRotation(maxMiB: captureMaxMiB, files: captureFiles, names: ("--capture-max-mb", "--capture-files"))
+        if capture == nil && (captureLevel != 1 || captureMaxMiB != 256 || captureFiles != 4) {
+            throw ValidationError("--capture-level, --capture-max-mb and --capture-files need --capture FILE")
+        }
     }
 
     /// File, then -o overrides, then flags; any problem stops the agent before it starts.
@@ -100,8 +109,14 @@ struct RunCommand: ParsableCommand {
         pipeline.stdoutEnabled = config.stdoutOutput
         pipeline.outputs = outputs.isEmpty ? nil : outputs
         let lookups = config.containerMetadata ? Self.startContainerMetadata(config, engine: engine, pipeline: &pipeline) : nil
-        let capture = try self.capture.map { try CaptureCommand.openCapture($0, level: captureLevel, bootToEpochNs: context.bootToEpochNs) }
         pipeline.seed(ProcScanner.scan())
+        // Each capture file starts with the process table as the agent has it then (records
+        // reach the capture after the table, so the snapshot and the file's first record agree).
+        let capture = try self.capture.map {
+            try CaptureCommand.openCapture($0, level: captureLevel, bootToEpochNs: context.bootToEpochNs,
+                                           rotation: CaptureCommand.rotation(maxMiB: captureMaxMiB, files: captureFiles),
+                                           probe: probe, processes: { pipeline.table.processes })
+        }
         let metrics = server.map { AgentMetrics(server: $0) }
         let outputMetrics = server.map { OutputMetrics(server: $0) }
         server?.markReady()
@@ -117,8 +132,8 @@ struct RunCommand: ParsableCommand {
         let command = self
         let stats = LiveLoop(probe: probe, deadline: Deadline(seconds: duration)).run(
             onRecord: {
-                capture?.append($0)
                 pipeline.handle(record: $0, number: nil)
+                capture?.append($0)
             },
             onTick: {
                 pipeline.tick()
@@ -163,13 +178,13 @@ struct RunCommand: ParsableCommand {
             printError("output \(name): \(left) queued alerts not delivered at shutdown")
         }
         // The capture gets what is left of the 5 s after the outputs' 3 s.
-        let captured = capture?.finish(kernelAttempted: stats.attempted, kernelLost: stats.lost, timeoutNs: 1_500_000_000)
+        let captured = capture?.finish(timeoutNs: 1_500_000_000)
         outputMetrics?.publish(outputs: hub.counters, reloads: reloader.snapshot, dropAlerts: dropAlerts, capture: captured)
         lookups?.stop()
         printError("\(pipeline.events) events, \(retiredAlerts + pipeline.engine.alertsRaised) alerts; kernel lost \(stats.lost); malformed records \(pipeline.decoder.totalRejected)")
         if let c = pipeline.containers { printError(Self.containerSummary(c)) }
         if let path = self.capture, let c = captured {
-            printError("capture \(path): " + (c.failure.map { "\($0); " } ?? "") + CaptureCommand.summary(c, kernelLost: stats.lost))
+            printError("capture \(path): " + (c.failure.map { "failed: \($0); " } ?? "") + CaptureCommand.summary(c, kernelLost: stats.lost))
         }
         probe.close()
     }

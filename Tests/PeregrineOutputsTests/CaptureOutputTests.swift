@@ -45,6 +45,16 @@ typealias ProcessInfo = PeregrineEvents.ProcessInfo
         return r
     }
 
+    /// Sources for a test: a fixed process list, and kernel totals the test sets.
+    final class Kernel: @unchecked Sendable {
+        var attempted: UInt64 = 0
+        var lost: UInt64 = 0
+    }
+
+    static func sources(_ kernel: Kernel = Kernel(), processes: @escaping () -> [ProcessInfo] = { [] }) -> CaptureOutput.Sources {
+        CaptureOutput.Sources(processes: processes, kernel: { (kernel.attempted, kernel.lost) })
+    }
+
     static func process(_ pid: UInt32) -> ProcessInfo {
         ProcessInfo(pid: pid, ppid: 1, name: "python3", exePath: "/usr/bin/python3", args: ["train.py"], cwd: "/srv")
     }
@@ -55,8 +65,9 @@ typealias ProcessInfo = PeregrineEvents.ProcessInfo
         // Appending here outruns any compressor: the queue holds all of it (none is dropped).
         let input = Self.records(20_000)
         var now: UInt64 = 1_000_000_000
+        let kernel = Kernel()
         let output = try CaptureOutput(path: file, level: 1, bootToEpochNs: 42, metadata: [("hostname", "node-1")],
-                                       processes: [Self.process(100)], queueBlocks: 64, nowNs: now)
+                                       sources: Self.sources(kernel, processes: { [Self.process(100)] }), queueBlocks: 64, nowNs: now)
         for (i, r) in input.enumerated() {
             r.withUnsafeBytes { output.append($0) }
             if i % 3_000 == 2_999 {
@@ -64,7 +75,8 @@ typealias ProcessInfo = PeregrineEvents.ProcessInfo
                 output.tick(nowNs: now)  // a small block, as the agent hands over once a second
             }
         }
-        let counters = output.finish(kernelAttempted: 20_003, kernelLost: 3, timeoutNs: 10_000_000_000)
+        (kernel.attempted, kernel.lost) = (20_003, 3)
+        let counters = output.finish(timeoutNs: 60_000_000_000)
         #expect(counters.received == 20_000 && counters.written == 20_000 && counters.dropped == 0)
         #expect(counters.failure == nil)
         var size = stat()
@@ -92,8 +104,9 @@ typealias ProcessInfo = PeregrineEvents.ProcessInfo
         let readEnd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         #expect(readEnd >= 0)
         // Level 0: a block of 1 MiB stays that size, more than the FIFO's 64 KiB buffer.
-        let output = try CaptureOutput(path: fifo, level: 0, bootToEpochNs: 42, metadata: [],
-                                       processes: [], queueBlocks: 2, nowNs: 0)
+        let kernel = Kernel()
+        let output = try CaptureOutput(path: fifo, level: 0, bootToEpochNs: 42, metadata: [], sources: Self.sources(kernel),
+                                       queueBlocks: 2, nowNs: 0)
         let input = Self.records(60_000)
         for r in input { r.withUnsafeBytes { output.append($0) } }
         let behind = output.counters
@@ -115,7 +128,8 @@ typealias ProcessInfo = PeregrineEvents.ProcessInfo
             done.store(true, ordering: .releasing)
         }
         reader.start()
-        let counters = output.finish(kernelAttempted: 60_000, kernelLost: 0, timeoutNs: 20_000_000_000)
+        kernel.attempted = 60_000
+        let counters = output.finish(timeoutNs: 20_000_000_000)
         while !done.load(ordering: .acquiring) { usleep(1_000) }
         close(readEnd)
 
@@ -148,10 +162,63 @@ typealias ProcessInfo = PeregrineEvents.ProcessInfo
         #expect(back.summary?.missing == counters.dropped)
     }
 
+    /// With a size limit the capture rotates: the files kept hold the latest records, each
+    /// one a capture of its own (header, its own process snapshot, numbering from 1, an end
+    /// block with its own counts), and the oldest beyond the files kept are gone.
+    @Test func rotationKeepsTheLatestRecordsInFilesThatEachReplay() throws {
+        let file = Self.path("rotating")
+        func name(_ k: Int) -> String { k == 0 ? file : "\(file).\(k)" }
+        defer { for k in 0...4 { unlink(name(k)) } }
+        let kernel = Kernel()
+        var snapshots: UInt32 = 0
+        // Level 0: blocks are their raw size. A tick every 500 records makes blocks of about
+        // 64 KiB, so a 160 KiB limit closes a file every three blocks.
+        let output = try CaptureOutput(path: file, level: 0, bootToEpochNs: 42, metadata: [],
+                                       sources: Self.sources(kernel, processes: {
+                                           snapshots += 1
+                                           return [Self.process(1000 + snapshots)]
+                                       }),
+                                       rotation: CaptureOutput.Rotation(maxBytes: 160 << 10, files: 3), queueBlocks: 64, nowNs: 0)
+        let input = Self.records(20_000)
+        var now: UInt64 = 0
+        for (i, r) in input.enumerated() {
+            kernel.attempted += 1
+            r.withUnsafeBytes { output.append($0) }
+            if i % 500 == 499 {
+                now += 1_000_000_000
+                output.tick(nowNs: now)
+            }
+        }
+        let counters = output.finish(timeoutNs: 60_000_000_000)
+        #expect(counters.failure == nil)
+        #expect(counters.written == 20_000 && counters.dropped == 0)
+        #expect(counters.rotations >= 10)
+        #expect(access(name(3), F_OK) != 0)
+
+        // Oldest first, the files kept hold one unbroken run of the latest records.
+        var held: [[UInt8]] = []
+        var pids: [UInt32] = []
+        for k in [2, 1, 0] {
+            let back = try Self.read(name(k))
+            #expect(back.numbers == Array(1...UInt64(back.records.count)))
+            #expect(back.summary?.closedCleanly == true)
+            // The kernel's counts while this file was current: one record attempted per record.
+            #expect(back.summary?.kernelAttempted == UInt64(back.records.count))
+            #expect(back.summary?.writerDropped == 0)
+            #expect(back.processes.count == 1)
+            pids += back.processes.map(\.pid)
+            held += back.records
+        }
+        #expect(held == Array(input.suffix(held.count)))
+        #expect(held.count >= 2_000)
+        // Each file snapshots the processes when it starts: the later the file, the later the snapshot.
+        #expect(pids == pids.sorted() && Set(pids).count == 3)
+    }
+
     @Test func aFileThatCannotBeWrittenIsAnErrorNamingIt() {
         for path in ["/nonexistent-dir/capture.pgcap", "/dev/full"] {
             do {
-                _ = try CaptureOutput(path: path, level: 1, bootToEpochNs: 0, metadata: [], processes: [], nowNs: 0)
+                _ = try CaptureOutput(path: path, level: 1, bootToEpochNs: 0, metadata: [], sources: Self.sources(), nowNs: 0)
                 Issue.record("\(path): no error")
             } catch {
                 #expect("\(error)".hasPrefix(path + ": "))
