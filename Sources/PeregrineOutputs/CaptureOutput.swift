@@ -241,10 +241,12 @@ public final class CaptureOutput: @unchecked Sendable {
         // Behind a rotation still due, the last records, encoded once; the queue has room
         // again as soon as the writer has taken an item.
         var last: (bytes: [UInt8], records: UInt64)?
+        // A full file with nothing left for a new one just ends.
+        if gathering.recordCount == 0 { rotationDue = false }
         while rotationDue || gathering.recordCount > 0 || last != nil {
             if rotationDue { _ = queueRotation() }
             if !rotationDue {
-                if last == nil {
+                if last == nil && gathering.recordCount > 0 {
                     last = (encoder.eventsBlock(gathering, firstNumber: nextNumber), UInt64(gathering.recordCount))
                     gathering.removeAll()
                 }
