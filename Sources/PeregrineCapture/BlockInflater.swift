@@ -13,8 +13,10 @@ import PeregrineEvents
 /// before we get here, so the Adler-32 would only re-check what the CRC already covers.
 final class BlockInflater {
     private let decompressor: OpaquePointer
+    /// Where blocks are inflated; only what a block produced is ever read.
+    private var room = UnsafeMutableRawBufferPointer.allocate(byteCount: 0, alignment: 8)
     /// The last block's bytes, valid until the next `inflate`.
-    private(set) var output: [UInt8] = []
+    private(set) var output = UnsafeRawBufferPointer(start: nil, count: 0)
 
     init() {
         // Allocates a fixed-size state; nil only when out of memory.
@@ -22,7 +24,10 @@ final class BlockInflater {
         decompressor = d
     }
 
-    deinit { libdeflate_free_decompressor(decompressor) }
+    deinit {
+        libdeflate_free_decompressor(decompressor)
+        room.deallocate()
+    }
 
     /// Inflates a zlib stream (RFC 1950) that must produce exactly `expected` bytes, into
     /// `output[0..<expected]`. Returns nil on success, else what was wrong.
@@ -32,15 +37,18 @@ final class BlockInflater {
         guard cmf & 0x0f == 8, (UInt16(cmf) << 8 | UInt16(flg)) % 31 == 0, flg & 0x20 == 0 else {
             return "not a zlib stream (header \(String(cmf, radix: 16)) \(String(flg, radix: 16)))"
         }
-        if output.count < expected {
-            // Room for any block our writer makes at once: zeroing a growing buffer block
-            // after block cost ~80 instructions per replayed event.
-            output = [UInt8](repeating: 0, count: max(expected, CaptureFormat.maxRawEventBytes + WireLayout.maxRecord))
+        if room.count < expected {
+            // Room for any block our writer makes at once (never zeroed: growing and zeroing
+            // a buffer block after block cost ~80 instructions per replayed event).
+            room.deallocate()
+            room = .allocate(byteCount: max(expected, CaptureFormat.maxRawEventBytes + WireLayout.maxRecord), alignment: 8)
         }
+        output = UnsafeRawBufferPointer(start: nil, count: 0)
         let body = compressed.count - 2 - 4  // minus header and Adler-32 trailer
         var produced = 0
-        let rc = output.withUnsafeMutableBytes { out in
-            libdeflate_deflate_decompress(decompressor, compressed.baseAddress! + 2, body, out.baseAddress!, expected, &produced)
+        let rc = libdeflate_deflate_decompress(decompressor, compressed.baseAddress! + 2, body, room.baseAddress!, expected, &produced)
+        if rc == LIBDEFLATE_SUCCESS && produced == expected {
+            output = UnsafeRawBufferPointer(rebasing: room[0..<expected])
         }
         switch rc {
         case LIBDEFLATE_SUCCESS:

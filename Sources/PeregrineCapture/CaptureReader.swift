@@ -138,27 +138,25 @@ public final class CaptureReader {
         if let failure {
             throw CaptureError(file: path, offset: start + 24, "events block \(failure)")
         }
-        try inflater.output.withUnsafeBytes { buffer throws in
-            let all = UnsafeRawBufferPointer(rebasing: buffer[0..<Int(rawLength)])
-            var offset = 0
-            var seen: UInt32 = 0
-            while offset < all.count {
-                guard all.count - offset >= WireLayout.Header.byteCount else {
-                    throw CaptureError(file: path, offset: start, "events block: record \(seen) is cut short")
-                }
-                let size = Int(UInt32(littleEndian: all.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
-                guard size >= WireLayout.Header.byteCount, size <= WireLayout.maxRecord, offset + size <= all.count else {
-                    throw CaptureError(file: path, offset: start, "events block: record \(seen) claims \(size) bytes")
-                }
-                record(nextNumber, UnsafeRawBufferPointer(rebasing: all[offset..<(offset + size)]))
-                nextNumber += 1
-                seen += 1
-                summary.records += 1
-                offset += (size + 7) & ~7
+        let all = inflater.output
+        var offset = 0
+        var seen: UInt32 = 0
+        while offset < all.count {
+            guard all.count - offset >= WireLayout.Header.byteCount else {
+                throw CaptureError(file: path, offset: start, "events block: record \(seen) is cut short")
             }
-            guard seen == count else {
-                throw CaptureError(file: path, offset: start + 8, "events block says \(count) records but holds \(seen)")
+            let size = Int(UInt32(littleEndian: all.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+            guard size >= WireLayout.Header.byteCount, size <= WireLayout.maxRecord, offset + size <= all.count else {
+                throw CaptureError(file: path, offset: start, "events block: record \(seen) claims \(size) bytes")
             }
+            record(nextNumber, UnsafeRawBufferPointer(rebasing: all[offset..<(offset + size)]))
+            nextNumber += 1
+            seen += 1
+            summary.records += 1
+            offset += (size + 7) & ~7
+        }
+        guard seen == count else {
+            throw CaptureError(file: path, offset: start + 8, "events block says \(count) records but holds \(seen)")
         }
     }
 
@@ -179,8 +177,9 @@ public final class CaptureReader {
         guard rest.count == length - 8 else {
             throw CaptureError(file: input.path, offset: start, "block of \(length) bytes is cut short at the end of the file (torn write: the capture was not closed cleanly)")
         }
-        let body = Array(rest[0..<(rest.count - 4)])
         let stored = rest.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: rest.count - 4, as: UInt32.self)) }
+        var body = rest
+        body.removeLast(4)  // in place: `rest` is not used again, so nothing is copied
         var crc = head.withUnsafeBytes { Zlib.crc32($0) }
         crc = body.withUnsafeBytes { Zlib.crc32($0, seed: crc) }
         guard crc == stored else {
