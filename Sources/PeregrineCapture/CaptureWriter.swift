@@ -48,7 +48,7 @@ public struct CaptureWriter {
         return block(.end, e.bytes)
     }
 
-    /// Adds one record; returns an events block when enough has gathered.
+    /// Adds one record (see `RecordBlock.append`); returns an events block when enough has gathered.
     public mutating func append(_ record: UnsafeRawBufferPointer) -> [UInt8]? {
         pending.append(record)
         return pending.isFull ? flush() : nil
@@ -93,11 +93,13 @@ public final class RecordBlock: @unchecked Sendable {
     /// Enough gathered for a block.
     public var isFull: Bool { byteCount >= CaptureFormat.maxRawEventBytes }
 
-    /// Copies `record` in; one longer than `WireLayout.maxRecord` is cut to it (the decoder
-    /// rejects what the probe cannot write, and counts it, when the block is read back).
-    public func append(_ record: UnsafeRawBufferPointer) {
+    /// Copies `record` in. One longer than `WireLayout.maxRecord`, which the probe never
+    /// writes, is refused (false): stored, it would stop a reader at its block.
+    @discardableResult
+    public func append(_ record: UnsafeRawBufferPointer) -> Bool {
         precondition(!isFull, "RecordBlock: append to a full block")
-        let n = min(record.count, WireLayout.maxRecord)
+        let n = record.count
+        guard n <= WireLayout.maxRecord else { return false }
         let padded = (n + 7) & ~7
         if let source = record.baseAddress, n > 0 {
             (storage.baseAddress! + byteCount).copyMemory(from: source, byteCount: n)
@@ -105,6 +107,7 @@ public final class RecordBlock: @unchecked Sendable {
         if padded > n { (storage.baseAddress! + byteCount + n).initializeMemory(as: UInt8.self, repeating: 0, count: padded - n) }
         byteCount += padded
         recordCount += 1
+        return true
     }
 
     public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: storage[0..<byteCount]) }

@@ -166,7 +166,7 @@ public final class CaptureOutput: @unchecked Sendable {
     @inline(__always)
     public func append(_ record: UnsafeRawBufferPointer) {
         received &+= 1
-        gathering.append(record)
+        if !gathering.append(record) { drop(1) }
         if gathering.isFull { handOff(nowNs: nil) }
     }
 

@@ -128,6 +128,7 @@ struct RunCommand: ParsableCommand {
         /// Alerts raised by engines that reloads replaced.
         var retiredAlerts: UInt64 = 0
         var lastDropCheck = Deadline.nowNs()
+        var captureFailureLogged = false
         let reloader = RuleReloader()
         let command = self
         let stats = LiveLoop(probe: probe, deadline: Deadline(seconds: duration)).run(
@@ -163,8 +164,14 @@ struct RunCommand: ParsableCommand {
                             pipeline.emit(EventDropMonitor.alert(report, timeNs: Self.epochNs(), hostname: pipeline.engine.context.hostname))
                         }
                     }
+                    let captureCounters = capture?.counters
+                    if let failure = captureCounters?.failure, !captureFailureLogged {
+                        // Detection goes on; the capture counts what it can no longer write.
+                        printError("capture stopped: \(failure); the agent goes on without it")
+                        captureFailureLogged = true
+                    }
                     outputMetrics?.publish(outputs: hub.counters, reloads: reloader.snapshot, dropAlerts: dropAlerts,
-                                           capture: capture?.counters)
+                                           capture: captureCounters)
                 }
                 metrics?.publish(probe: probe, pipeline: pipeline)
                 return pipeline.flush()
@@ -184,7 +191,7 @@ struct RunCommand: ParsableCommand {
         printError("\(pipeline.events) events, \(retiredAlerts + pipeline.engine.alertsRaised) alerts; kernel lost \(stats.lost); malformed records \(pipeline.decoder.totalRejected)")
         if let c = pipeline.containers { printError(Self.containerSummary(c)) }
         if let path = self.capture, let c = captured {
-            printError("capture \(path): " + (c.failure.map { "failed: \($0); " } ?? "") + CaptureCommand.summary(c, kernelLost: stats.lost))
+            printError((c.failure.map { "capture failed: \($0); " } ?? "capture \(path): ") + CaptureCommand.summary(c, kernelLost: stats.lost))
         }
         probe.close()
     }

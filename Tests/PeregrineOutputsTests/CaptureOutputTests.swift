@@ -215,6 +215,26 @@ typealias ProcessInfo = PeregrineEvents.ProcessInfo
         #expect(pids == pids.sorted() && Set(pids).count == 3)
     }
 
+    /// A record longer than the probe ever writes would stop a reader at its block: it is
+    /// counted as dropped instead, and the records around it are kept.
+    @Test func aRecordLongerThanTheProbeWritesIsCountedNotStored() throws {
+        let file = Self.path("oversized")
+        defer { unlink(file) }
+        let output = try CaptureOutput(path: file, level: 1, bootToEpochNs: 0, metadata: [], sources: Self.sources(), nowNs: 0)
+        let input = Self.records(3)
+        var huge = input[0] + [UInt8](repeating: 0x41, count: WireLayout.maxRecord)
+        let size = UInt32(huge.count)
+        huge.withUnsafeMutableBytes { $0.storeBytes(of: size.littleEndian, as: UInt32.self) }
+        input[0].withUnsafeBytes { output.append($0) }
+        huge.withUnsafeBytes { output.append($0) }
+        input[2].withUnsafeBytes { output.append($0) }
+        let counters = output.finish(timeoutNs: 60_000_000_000)
+        #expect(counters.received == 3 && counters.written == 2 && counters.dropped == 1)
+        let back = try Self.read(file)
+        #expect(back.records == [input[0], input[2]])
+        #expect(back.summary?.writerDropped == 1)
+    }
+
     @Test func aFileThatCannotBeWrittenIsAnErrorNamingIt() {
         for path in ["/nonexistent-dir/capture.pgcap", "/dev/full"] {
             do {
