@@ -15,10 +15,11 @@ import Synchronization
 /// block is dropped and counted instead. A file that fails is counted the same way. What was
 /// dropped is written into the file's end block, so whoever replays it is told.
 ///
-/// Why compress here and not on the writer thread: handing raw 256 KiB blocks over to be
-/// compressed there cost ~15-20% more CPU per event than the single-threaded writer it
-/// replaced; compressing 1 MiB blocks here and handing over only the result costs ~3% more
-/// (`scripts/bench-capture`, and the same runs alternated under one load).
+/// Why compress here and not on the writer thread (CPU per event of the whole process, the
+/// variants alternated under one open load): with raw 256 KiB blocks compressed there,
+/// `capture` cost ~15-20% more than the single-threaded writer this replaced; compressing
+/// 1 MiB blocks here costs ~3% more than that writer; and in `run --capture`, raw 1 MiB blocks
+/// compressed on the writer thread cost ~4% more than compressing them here.
 ///
 /// With a size limit the capture rotates, as logs do: once the file has reached the limit
 /// it is closed with its end block and renamed `FILE.1` (`FILE.1` becoming `FILE.2`, and so
