@@ -123,7 +123,7 @@ public final class RecordBlock: @unchecked Sendable {
 /// too). Why not zlib's `compress2`: libdeflate compresses whole buffers, which is what a
 /// block is, at level 1 about 1.6x faster than zlib's level 1 (1,074 → 652 ns per event over
 /// bench/workload.pgcap's records, one core) and 8% smaller. Level 0 stores the records
-/// (least CPU, ~10-35x the size); 12 is the smallest and slowest.
+/// (least CPU, 10-50x the size); 12 is the smallest and slowest.
 public final class BlockEncoder: @unchecked Sendable {
     private let compressor: OpaquePointer
     private var room: UnsafeMutableRawBufferPointer

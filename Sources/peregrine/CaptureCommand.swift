@@ -20,7 +20,7 @@ struct CaptureCommand: ParsableCommand {
     @Option(help: "Stop cleanly after this many seconds.")
     var duration: Double?
 
-    @Option(help: "Block compression level (libdeflate, zlib format): 1 (default) is the fastest that compresses; 0 stores blocks uncompressed (least CPU, ~5x the size); up to 12 (smallest, slowest).")
+    @Option(help: "Block compression level (libdeflate, zlib format): 1 (default) is the fastest that compresses; 0 stores blocks uncompressed (least CPU, 10-50x the size); up to 12 (smallest, slowest).")
     var level: Int32 = 1
 
     @Option(name: .customLong("max-mb"), help: "Rotate: once the file reaches this many MiB, it becomes FILE.1 (FILE.1 becomes FILE.2, ...) and a new FILE starts (default: one file, no limit).")

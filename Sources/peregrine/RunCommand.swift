@@ -33,7 +33,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Stop cleanly after this many seconds.")
     var duration: Double?
 
-    @Option(help: ArgumentHelp("Also record every event the agent receives into this capture file (as `peregrine capture -w`), compressed and written on a thread of its own.", valueName: "file"))
+    @Option(help: ArgumentHelp("Also record every event the agent receives into this capture file (as `peregrine capture -w`); a disk that falls behind costs capture blocks, counted, never detection.", valueName: "file"))
     var capture: String?
 
     @Option(help: "Compression level of --capture: 0 (stored) to 12, default 1 (see `peregrine capture --level`).")
