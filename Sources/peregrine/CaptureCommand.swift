@@ -35,6 +35,7 @@ struct CaptureCommand: ParsableCommand {
     }
 
     func run() throws {
+        try Self.checkWritable(w)
         StopSignal.install()
         let probe = try openProbe(Probe.Options())
         let output = try Self.openCapture(w, level: level, bootToEpochNs: BootClock.bootToEpochOffsetNs(),
@@ -71,6 +72,16 @@ struct CaptureCommand: ParsableCommand {
                                      sources: sources, rotation: rotation, nowNs: Deadline.nowNs())
         } catch {
             printError("\(error)")
+            throw ExitCodeError.badInput
+        }
+    }
+
+    /// Exits 1 at once, before the probe is loaded, when the capture's folder does not exist
+    /// or cannot be written (the file itself is created once the probe is attached).
+    static func checkWritable(_ path: String) throws {
+        let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        guard access(folder.isEmpty ? "/" : folder, W_OK | X_OK) == 0 else {
+            printError("\(path): cannot create: \(String(cString: strerror(errno)))")
             throw ExitCodeError.badInput
         }
     }

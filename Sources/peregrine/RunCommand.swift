@@ -81,6 +81,7 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let config = try configuration()
+        if let path = capture { try CaptureCommand.checkWritable(path) }
         StopSignal.install(reloadAndReopen: true)
         let outputs: OutputHub
         do {
