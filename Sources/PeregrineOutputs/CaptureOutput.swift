@@ -63,7 +63,8 @@ public final class CaptureOutput: @unchecked Sendable {
     public struct Counters: Sendable, Equatable {
         public var received: UInt64 = 0
         public var written: UInt64 = 0
-        /// Not written: the queue was full, the file had failed, or shutdown did not wait.
+        /// Not written: the queue was full, the file had failed, shutdown did not wait, or the
+        /// record was longer than the probe ever writes.
         public var dropped: UInt64 = 0
         public var bytesWritten: UInt64 = 0
         /// Files closed by rotation.
@@ -93,7 +94,8 @@ public final class CaptureOutput: @unchecked Sendable {
     private let sources: Sources
     private var lastHandOffNs: UInt64
     private var received: UInt64 = 0
-    private var droppedQueueFull: UInt64 = 0
+    /// Records never queued: the queue was full, or the record could not be stored.
+    private var droppedBeforeQueue: UInt64 = 0
     /// The current file, as queued: its size, its records, what was dropped while it was
     /// current, the kernel's totals when it started, and the evt.num of the next block's
     /// first record (a dropped block does not count, so the numbering has no gap).
@@ -207,7 +209,7 @@ public final class CaptureOutput: @unchecked Sendable {
     }
 
     private func drop(_ records: UInt64) {
-        droppedQueueFull &+= records
+        droppedBeforeQueue &+= records
         fileDropped &+= records
     }
 
@@ -226,7 +228,7 @@ public final class CaptureOutput: @unchecked Sendable {
 
     public var counters: Counters {
         Counters(received: received, written: written.load(ordering: .acquiring),
-                 dropped: droppedQueueFull + droppedByWriter.load(ordering: .acquiring),
+                 dropped: droppedBeforeQueue + droppedByWriter.load(ordering: .acquiring),
                  bytesWritten: bytesWritten.load(ordering: .relaxed), rotations: rotations, failure: failure.withLock { $0 })
     }
 
