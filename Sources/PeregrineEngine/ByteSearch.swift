@@ -23,7 +23,9 @@ enum ByteSearch {
             two = a != b
         }
 
-        /// The first offset `i >= start` where `b[i]` and `b[i + 1]` are one of the pairs.
+        /// The first offset `i >= start` where `b[i]` and `b[i + 1]` are one of the pairs. Inlined:
+        /// called on a set in the index's buffer, a call would copy the set (80 bytes) first.
+        @inline(__always)
         func firstOffset(in b: UnsafeRawBufferPointer, from start: Int) -> Int? {
             let n = b.count
             guard let base = b.baseAddress, start <= n - 2 else { return nil }

@@ -464,8 +464,23 @@ final class CompiledMatcher {
                 index.add(rule: rule, key: k, guards: slots[Int(k.slot)].code.readsRecordOnly ? nil : guards)
             }
         }
-        for i in index.texts.indices { index.texts[i].anyAncestor = isAnyAncestor(slot: index.texts[i].slot) }
+        for i in index.texts.indices {
+            let slot = index.texts[i].slot
+            index.texts[i].anyAncestor = isAnyAncestor(slot: slot)
+            index.texts[i].recordText = recordText(slot: slot)
+        }
         return index.freeze(roots: folded)
+    }
+
+    /// Whether the index may read slot `slot` straight from an open's record (see
+    /// `RuleIndex.RecordText`): only the plain field, with no argument or transformer.
+    private func recordText(slot: Int32) -> RuleIndex.RecordText {
+        guard plainBuffer[Int(slot)] else { return .none }
+        switch codeBuffer[Int(slot)] {
+        case .fdName: return .openPath
+        case .fdNameRaw: return .openRaw
+        default: return .none
+        }
     }
 
     /// Guards tested per rule before its indexed field is extracted (see `RuleIndex.Guards`):
@@ -806,17 +821,12 @@ final class CompiledMatcher {
         index.markAlways(in: out)
         for t in index.texts {
             if t.guards.start >= 0 && !guardsHold(t.guards, index, x) { continue }
-            fill(Int(t.slot), x)
-            _ = values[Int(t.slot)].withText { b in
-                if t.exactLengths & RuleIndex.lengthBit(b.count) != 0 { index.lookup(t.exact, ByteSet.hash(b), into: out) }
-                if t.prefixRoot >= 0 && index.pairMayMatch(t.prefixPairs, b, reversed: false) {
-                    index.walk(t.prefixRoot, b, reversed: false, into: out)
-                }
-                if t.suffixRoot >= 0 && index.pairMayMatch(t.suffixPairs, b, reversed: true) {
-                    index.walk(t.suffixRoot, b, reversed: true, into: out)
-                }
-                if t.substringRoot >= 0 { index.walkFromEveryOffset(t, b, into: out) }
+            if t.recordText != .none, let b = x.recordText(t.recordText) {
+                look(up: b, t, index, into: out)
+                continue
             }
+            fill(Int(t.slot), x)
+            _ = values[Int(t.slot)].withText { look(up: $0, t, index, into: out) }
         }
         for t in index.ancestorTexts where t.guards.start < 0 || guardsHold(t.guards, index, x) {
             ancestorCandidates(t, index, x, into: out)
@@ -878,18 +888,24 @@ final class CompiledMatcher {
         while generation <= 64 {
             let v = x.ancestorValue(code, index: generation)
             if case .missing = v { return }
-            _ = v.withText { b in
-                if t.exactLengths & RuleIndex.lengthBit(b.count) != 0 { index.lookup(t.exact, ByteSet.hash(b), into: out) }
-                if t.prefixRoot >= 0 && index.pairMayMatch(t.prefixPairs, b, reversed: false) {
-                    index.walk(t.prefixRoot, b, reversed: false, into: out)
-                }
-                if t.suffixRoot >= 0 && index.pairMayMatch(t.suffixPairs, b, reversed: true) {
-                    index.walk(t.suffixRoot, b, reversed: true, into: out)
-                }
-                if t.substringRoot >= 0 { index.walkFromEveryOffset(t, b, into: out) }
-            }
+            _ = v.withText { look(up: $0, t, index, into: out) }
             generation += 1
         }
+    }
+
+    /// Marks the rules of text field `t` that value `b` can select: its exact values, its
+    /// prefixes, suffixes and substrings.
+    @inline(__always)
+    private func look(up b: UnsafeRawBufferPointer, _ t: RuleIndex.TextField, _ index: RuleIndex,
+                      into out: UnsafeMutableBufferPointer<UInt64>) {
+        if t.exactLengths & RuleIndex.lengthBit(b.count) != 0 { index.lookup(t.exact, ByteSet.hash(b), into: out) }
+        if t.prefixRoot >= 0 && index.pairMayMatch(t.prefixPairs, b, reversed: false) {
+            index.walk(t.prefixRoot, b, reversed: false, into: out)
+        }
+        if t.suffixRoot >= 0 && index.pairMayMatch(t.suffixPairs, b, reversed: true) {
+            index.walk(t.suffixRoot, b, reversed: true, into: out)
+        }
+        if t.substringRoot >= 0 { index.walkFromEveryOffset(t, b, into: out) }
     }
 
     /// Whether rule `rule` of bucket `index` matches (its condition as folded for the bucket).

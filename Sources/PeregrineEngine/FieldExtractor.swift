@@ -366,6 +366,21 @@ final class FieldExtractor {
         return index <= chain.count ? chain[index - 1] : nil
     }
 
+    /// The bytes of a field the record holds as is (`RuleIndex.RecordText`), or nil when
+    /// this event does not: what `value` would give as `.record`, without the cache.
+    @inline(__always)
+    func recordText(_ source: RuleIndex.RecordText) -> UnsafeRawBufferPointer? {
+        guard event.kind == .open else { return nil }
+        switch source {
+        case .openRaw: return event.open.raw
+        case .openPath:
+            // A refused open has no resolved path: its fd.name is computed (see `fdName`).
+            let path = event.open.path
+            return path.count > 0 ? path : nil
+        case .none: return nil
+        }
+    }
+
     var fdName: FastValue {
         if let found = fdNameFound { return .record(found) }
         guard event.kind == .open else { return .missing }

@@ -53,6 +53,8 @@ final class RuleIndex {
             /// The slot is an ancestor field without index (`proc.aname`): a rule filed under
             /// it needs some ancestor to have the key, so every ancestor's value is looked up.
             var anyAncestor = false
+            /// Where the value is in the record itself, when it is (see `RecordText`).
+            var recordText = RecordText.none
             /// hash(value) → rule indices
             var exact: [Int: [Int]] = [:]
             /// Bit n: some exact value has n bytes (bit 63: 63 or more).
@@ -142,6 +144,20 @@ final class RuleIndex {
         var prefixPairs: Int32
         var suffixPairs: Int32
         var guards: Guards
+        var recordText: RecordText
+    }
+
+    /// A text field an open event carries as is: `candidates` then reads it from the record,
+    /// without the field cache (an extraction through it costs ~130 instructions: the
+    /// extractor's switch, the value's enum, and the release of the value it replaces).
+    /// Every other case (another kind of event, a refused open's `fd.name`, which is
+    /// computed) takes the cache as before.
+    enum RecordText: UInt8 {
+        case none
+        /// `fd.name` of an open that succeeded: the path the kernel resolved.
+        case openPath
+        /// `fd.nameraw`: the path as the caller passed it.
+        case openRaw
     }
 
     struct IntField {
@@ -344,7 +360,7 @@ final class RuleIndex {
                                   substringStarts: starts,
                                   prefixPairs: Self.pairFilter(t.prefixes, &pairFilters),
                                   suffixPairs: Self.pairFilter(t.suffixes, &pairFilters),
-                                  guards: guards(t.slot))
+                                  guards: guards(t.slot), recordText: t.recordText)
             if t.anyAncestor { ancestorTexts.append(field) } else { texts.append(field) }
         }
         var ints: [IntField] = []

@@ -211,4 +211,26 @@ import Testing
         #expect(result == normal)
         if result { #expect(PathNormalizer.normalize(bytes) == bytes) }
     }
+
+    /// Paths of every length around the 16-byte steps, with a '.', '..' or empty component or a
+    /// trailing slash at every place (and names with dots that are not such components):
+    /// the answer must be what normalizing says.
+    @Test func agreesWithNormalizeAtEveryOffset() {
+        var generator = SystemRandomNumberGenerator()
+        let pieces = ["a", "bc", ".d", "e.", "..f", "g..", "...", "hij.klm", ".", "..", ""]
+        var checked = 0
+        for _ in 0..<20_000 {
+            let count = Int.random(in: 1...9, using: &generator)
+            let components = (0..<count).map { _ in pieces.randomElement(using: &generator)! }
+            var path = "/" + components.joined(separator: "/")
+            if Bool.random(using: &generator) && path.count > 1 { path += "/" }
+            let bytes = Array(path.utf8)
+            let expected = bytes == PathNormalizer.normalize(bytes)
+            let result = bytes.withUnsafeBytes { PathNormalizer.isNormalAbsolute($0) }
+            #expect(result == expected, "\(path)")
+            if result != expected { return }
+            checked += 1
+        }
+        #expect(checked == 20_000)
+    }
 }
