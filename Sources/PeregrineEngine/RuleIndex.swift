@@ -478,10 +478,10 @@ final class RuleIndex {
     /// at a time: most paths have none of a key such as `../`), else where its first byte is
     /// (memchr), else from every offset.
     @inline(never)
-    func walkFromEveryOffset(_ t: TextField, _ b: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<UInt64>) {
-        let root = t.substringRoot
-        if t.substringStarts >= 0 {
-            let starts = pairSets.baseAddress! + Int(t.substringStarts)
+    func walkFromEveryOffset(_ field: UnsafePointer<TextField>, _ b: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<UInt64>) {
+        let root = field.pointee.substringRoot
+        if field.pointee.substringStarts >= 0 {
+            let starts = pairSets.baseAddress! + Int(field.pointee.substringStarts)
             var from = 0
             while let at = starts.pointee.firstOffset(in: b, from: from) {
                 walk(root, b, from: at, reversed: false, into: out)
@@ -489,7 +489,7 @@ final class RuleIndex {
             }
             return
         }
-        let firstByte = t.substringFirstByte
+        let firstByte = field.pointee.substringFirstByte
         var start = 0
         if firstByte >= 0 {
             guard let base = b.baseAddress else { return }
