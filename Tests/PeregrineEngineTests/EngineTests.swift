@@ -313,6 +313,29 @@ import Testing
         #expect(names == ["A"])
     }
 
+    /// Candidates spread over many words of the bitmap (300 rules: five words, passed over four
+    /// at a time where empty): every matching rule is found, in rule order, wherever its word
+    /// is, and no word is left set for the next event; `first` keeps only the first.
+    @Test func candidatesInEveryWordOfManyRules() throws {
+        let yaml = (0..<300).map { i in
+            "- rule: R\(i)\n  desc: t\n  condition: evt.type = openat and fd.name = /f/\(i % 250)\n  output: o\n  priority: INFO\n"
+        }.joined()
+        let rules = try Self.load(yaml, defaults: false)
+        // /f/7: rules 7 and 257 (words 0 and 4); /f/200: rule 200 alone (word 3, after three
+        // empty words); /f/99: rule 99 (word 1).
+        let events = ["/f/7", "/none", "/f/200", "/f/99"].map { Self.open(pid: 5, ppid: 1, comm: "x", path: $0, flags: 0) }
+        #expect(Self.run(events, rules: rules).map(\.rule) == ["R7", "R257", "R200", "R99"])
+        let engine = Engine(rules: rules, context: EngineContext(hostname: "h", bootToEpochNs: 0), matching: .first)
+        var names: [String] = []
+        var decoder = RecordDecoder()
+        for record in events {
+            record.withUnsafeBytes { raw in
+                engine.process(decoder.decode(raw)!, number: 1, processes: ProcessTable()) { names.append($0.rule) }
+            }
+        }
+        #expect(names == ["R7", "R200", "R99"])
+    }
+
     /// `contains` looks for any one byte of the pattern first: whichever it picks, it agrees with
     /// a plain search, for matches at the start, the end, overlapping a false start, and none.
     @Test func containsAgreesWhicheverByteItLooksForFirst() {
