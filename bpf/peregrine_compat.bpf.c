@@ -305,6 +305,35 @@ static __always_inline void read_parent_and_name(struct dentry *d, struct parent
     }
 }
 
+/* Before 6.14 a dentry's inline name store was d_iname (32 or 40 bytes); CO-RE picks. */
+struct dentry___iname {
+    unsigned char d_iname[32];
+} __attribute__((preserve_access_index));
+
+/*
+ * One step's dentry fields in one helper call: a window from d_parent to the end of the
+ * inline name store, which also holds the name itself when it is short (most are), read
+ * into the scratch area's `name` at PG_STEP_WINDOW. Offsets are CO-RE constants; a kernel
+ * whose layout puts them further apart than PG_STEP_SPAN bytes reads as before.
+ */
+#define PG_STEP_WINDOW 64
+#define PG_STEP_SPAN 96
+#define PG_NAME_WORDS 5 /* a short name is moved as five words ending at its end */
+
+static __always_inline __u32 iname_offset(void)
+{
+    if (bpf_core_field_exists(struct dentry, d_shortname))
+        return bpf_core_field_offset(struct dentry, d_shortname);
+    return bpf_core_field_offset(struct dentry___iname, d_iname);
+}
+
+static __always_inline __u32 iname_size(void)
+{
+    if (bpf_core_field_exists(struct dentry, d_shortname))
+        return bpf_core_field_size(struct dentry, d_shortname);
+    return bpf_core_field_size(struct dentry___iname, d_iname);
+}
+
 static __always_inline long path_step(struct path_walk *w)
 {
     /* Locals, not w->...: CO-RE relocations must start from a kernel type. */
@@ -332,7 +361,19 @@ static __always_inline long path_step(struct path_walk *w)
         w->mnt_root = BPF_CORE_READ(up_vm, mnt_root);
         return 0;
     }
-    read_parent_and_name(d, &pn);
+    __u32 po = bpf_core_field_offset(struct dentry, d_parent);
+    __u32 no = bpf_core_field_offset(struct dentry, d_name);
+    __u32 io = iname_offset();
+    __u32 is = iname_size();
+    bool inline_name = false;
+    if (no == po + sizeof(void *) && io > no && io + is - po <= PG_STEP_SPAN) {
+        bpf_probe_read_kernel(&w->s->name[PG_STEP_WINDOW], (io + is - po) & 127,
+                              (void *)d + po);
+        pn = *(struct parent_and_name *)&w->s->name[PG_STEP_WINDOW];
+        inline_name = (__u64)pn.name.name == (__u64)d + io;
+    } else {
+        read_parent_and_name(d, &pn);
+    }
     parent = pn.parent;
     name = pn.name;
     len = name.len;
@@ -349,9 +390,24 @@ static __always_inline long path_step(struct path_walk *w)
         w->done = 1;
         return 1;
     }
-    /* The masks change nothing (pos > len + 1 was checked); they give the verifier bounds. */
-    pos = (pos - len) & (PG_MAX_PATH - 1);
-    bpf_probe_read_kernel(&w->s->path[pos], len & (PG_MAX_PATH - 1), name.name);
+    if (inline_name && len < is && len <= PG_NAME_WORDS * 8 && pos >= PG_NAME_WORDS * 8) {
+        /* The name is in the window: five words ending at its end, moved inside the map value.
+         * What lands before the name is overwritten by the '/' and the next component, or lies
+         * outside the result (the path grows leftwards). */
+        __u32 from = (PG_STEP_WINDOW + io - po + len - PG_NAME_WORDS * 8) & 127;
+        const __u64 *src = (const __u64 *)&w->s->name[from];
+        __u64 *dst = (__u64 *)&w->s->path[(pos - PG_NAME_WORDS * 8) & (PG_MAX_PATH - 1)];
+        dst[0] = src[0];
+        dst[1] = src[1];
+        dst[2] = src[2];
+        dst[3] = src[3];
+        dst[4] = src[4];
+        pos = (pos - len) & (PG_MAX_PATH - 1);
+    } else {
+        /* The masks change nothing (pos > len + 1 was checked); they give the verifier bounds. */
+        pos = (pos - len) & (PG_MAX_PATH - 1);
+        bpf_probe_read_kernel(&w->s->path[pos], len & (PG_MAX_PATH - 1), name.name);
+    }
     pos = (pos - 1) & (PG_MAX_PATH - 1);
     w->s->path[pos] = '/';
     w->pos = pos;
