@@ -48,6 +48,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define PG_O_CREAT 0100
 #define PG_O_WRONLY 01
 #define PG_O_TRUNC 01000
+#define PG_WAKE_CHECKS 16 /* looks at the backlog per pg_wakeup_bytes emitted, per CPU (see emit) */
 
 /* The kernel stack of x86-64 and arm64 without KASAN (Debian's, Ubuntu's, Amazon Linux's
  * kernels): its top holds the syscall's saved user registers. */
@@ -108,6 +109,9 @@ struct pg_scratch {
     __u8 rec[PG_MAX_RECORD];
     __u8 path[2 * PG_MAX_PATH];
     __u8 name[PG_MAX_SHORT];
+    /* This CPU's wake-up bookkeeping (see emit). */
+    __u64 unchecked_bytes;
+    __u64 backlog_above;
 };
 
 struct {
@@ -205,14 +209,25 @@ static __always_inline void emit(struct pg_scratch *s, __u32 size)
     if (size > PG_MAX_RECORD)
         size = PG_MAX_RECORD;
     h->size = size;
-    /* Wake the consumer when this record takes the backlog across pg_wakeup_bytes, not on
-     * every record above it (as in peregrine.bpf.c). */
+    /* Wake the consumer when the backlog crosses pg_wakeup_bytes, looking at it once per
+     * 1/PG_WAKE_CHECKS of the mark this CPU emits rather than per record (as in
+     * peregrine.bpf.c, where the reasons are). */
     {
-        __u64 pending = bpf_ringbuf_query(&pg_events, BPF_RB_AVAIL_DATA);
         __u64 mark = pg_wakeup_bytes;
-        if (mark == 0 || (pending < mark && pending + size >= mark)) {
+
+        s->unchecked_bytes += size;
+        if (mark == 0) {
             flags = BPF_RB_FORCE_WAKEUP;
             count(PG_STAT_WAKEUPS);
+        } else if (s->unchecked_bytes >= mark / PG_WAKE_CHECKS) {
+            __u64 above = bpf_ringbuf_query(&pg_events, BPF_RB_AVAIL_DATA) + size >= mark;
+
+            if (above && !s->backlog_above) {
+                flags = BPF_RB_FORCE_WAKEUP;
+                count(PG_STAT_WAKEUPS);
+            }
+            s->backlog_above = above;
+            s->unchecked_bytes = 0;
         }
     }
     if (bpf_ringbuf_output(&pg_events, s->rec, size, flags))
