@@ -130,18 +130,31 @@ static __always_inline void count(__u32 stat)
         *v += 1;
 }
 
-/* The running task, as a plain pointer read through helpers (bpf_get_current_task_btf, which
- * gives a typed one, arrived in 5.11). */
+/* From 5.11 bpf_get_current_task_btf() gives the current task as a typed pointer, and the
+ * fields reached from it are plain loads (~1 ns) instead of a bpf_probe_read_kernel each
+ * (~35 ns). A CO-RE constant: kernels without the helper never verify the typed branch. */
+#define PG_TASK_BTF bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)
+
+/* The running task as a plain pointer, read through helpers: what kernels before 5.11 have,
+ * and what a global function can take (only scalars; see build_cgroup_path). */
 static __always_inline struct task_struct *current_task(void)
 {
     return (struct task_struct *)bpf_get_current_task();
 }
 
-/* From 5.11 bpf_get_current_task_btf() gives the current task as a typed pointer, and the
- * fields reached from it are plain loads (~1 ns) instead of a bpf_probe_read_kernel each
- * (~35 ns). A CO-RE constant: kernels without the helper never verify the typed branch.
- * Functions that take a task `t` and use this only ever get t = current_task(). */
-#define PG_TASK_BTF bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)
+/*
+ * The running task for one program run: each program asks for it once and hands it down as
+ * `t`. Typed where the kernel has bpf_get_current_task_btf(), so code under PG_TASK_BTF loads
+ * its fields directly; else current_task(), read with BPF_CORE_READ (which works on either).
+ * Asked for once because every ask is a helper call (~15-25 ns here; 6.18 does not inline
+ * it), and an open used to ask four times.
+ */
+static __always_inline struct task_struct *this_task(void)
+{
+    if (PG_TASK_BTF)
+        return bpf_get_current_task_btf();
+    return current_task();
+}
 
 /* The current syscall's saved user registers: bpf_task_pt_regs() where the kernel has it
  * (5.15), else where that helper finds them, at the top of the task's kernel stack
@@ -150,7 +163,7 @@ static __always_inline struct task_struct *current_task(void)
 static __always_inline struct pt_regs *user_regs(struct task_struct *t)
 {
     if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs))
-        return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+        return (struct pt_regs *)bpf_task_pt_regs(t);
     return (struct pt_regs *)(BPF_CORE_READ(t, stack) + PG_THREAD_SIZE - bpf_core_type_size(struct pt_regs));
 }
 
@@ -176,15 +189,14 @@ static __always_inline void fill_header(struct pg_header *h, struct task_struct 
         /* What the bpf_get_current_{pid_tgid,uid_gid,cgroup_id,comm}() helpers below return,
          * as loads: the uid helper reports these init-namespace kuids, the cgroup one this v2
          * kernfs id. comm is copied whole; the reader stops at its NUL. */
-        struct task_struct *ct = bpf_get_current_task_btf();
-        const struct cred *cred = ct->cred;
-        const __u64 *comm = (const __u64 *)ct->comm;
-        h->tgid = ct->tgid;
-        h->tid = ct->pid;
-        h->ppid = ct->real_parent->tgid;
+        const struct cred *cred = t->cred;
+        const __u64 *comm = (const __u64 *)t->comm;
+        h->tgid = t->tgid;
+        h->tid = t->pid;
+        h->ppid = t->real_parent->tgid;
         h->uid = cred->uid.val;
         h->gid = cred->gid.val;
-        h->cgroup_id = ct->cgroups->dfl_cgrp->kn->id;
+        h->cgroup_id = t->cgroups->dfl_cgrp->kn->id;
         ((__u64 *)h->comm)[0] = comm[0];
         ((__u64 *)h->comm)[1] = comm[1];
     } else {
@@ -440,23 +452,17 @@ static __always_inline long path_step(struct path_walk *w)
  * sys_exit past the verifier's 1M-instruction limit on 5.10. Global functions there take only
  * scalars, hence the pointers as integers and the scratch area looked up here.
  */
-__noinline __u32 build_path(__u64 dentry, __u64 vfsmount)
+__noinline __u32 build_path(__u64 dentry, __u64 vfsmount, __u64 root_dentry, __u64 root_vfsmount)
 {
     __u32 zero = 0;
     struct pg_scratch *s = bpf_map_lookup_elem(&pg_scratch_map, &zero);
     struct vfsmount *vm = (struct vfsmount *)vfsmount;
-    /* The whole struct path in one read. With a typed task t->fs is a load, but the path is
-     * still read through the helper, so its pointers are plain numbers like every other
-     * pointer the walk follows. (The untyped task is asked for only where it is used: each
-     * helper call costs.) */
-    struct path root = PG_TASK_BTF ? BPF_CORE_READ(bpf_get_current_task_btf()->fs, root)
-                                   : BPF_CORE_READ(current_task(), fs, root);
     struct path_walk w = {
         .s = s,
         .d = (struct dentry *)dentry,
         .vm = vm,
-        .root_d = root.dentry,
-        .root_m = root.mnt,
+        .root_d = (struct dentry *)root_dentry,
+        .root_m = (struct vfsmount *)root_vfsmount,
         .mnt_off = bpf_core_field_offset(struct mount, mnt),
         .pos = PG_MAX_PATH,
     };
@@ -523,14 +529,20 @@ static __always_inline void put_built_path(struct pg_scratch *s, __u32 *off, str
     *off = o + len;
 }
 
-static __always_inline void put_path(struct pg_scratch *s, __u32 *off, struct pg_str *ref,
+static __always_inline void put_path(struct pg_scratch *s, struct task_struct *t, __u32 *off, struct pg_str *ref,
                                      struct dentry *d, struct vfsmount *vm, __u32 *flags)
 {
+    struct path root;
+
     ref->off = *off;
     ref->len = 0;
     if (!d || !vm)
         return;
-    put_built_path(s, off, ref, build_path((__u64)d, (__u64)vm), flags);
+    /* The task's root (chroot-aware), where the walk stops: the whole struct path in one
+     * read. With a typed task t->fs is a load, but the path is still read through the
+     * helper, so that its pointers are plain numbers, as build_path's arguments must be. */
+    root = PG_TASK_BTF ? BPF_CORE_READ(t->fs, root) : BPF_CORE_READ(t, fs, root);
+    put_built_path(s, off, ref, build_path((__u64)d, (__u64)vm, (__u64)root.dentry, (__u64)root.mnt), flags);
 }
 
 static __always_inline struct file *fd_file(struct task_struct *t, long fd)
@@ -544,7 +556,7 @@ static __always_inline struct file *fd_file(struct task_struct *t, long fd)
     if (PG_TASK_BTF) {
         /* The array itself is read through the helper: a typed pointer cannot be indexed by a
          * variable. */
-        struct fdtable *fdt = bpf_get_current_task_btf()->files->fdt;
+        struct fdtable *fdt = t->files->fdt;
         max = fdt->max_fds;
         fds = BPF_CORE_READ(fdt, fd);
     } else {
@@ -605,23 +617,23 @@ static __always_inline void read_file_fields(struct pg_scratch *s, struct file *
     }
 }
 
-static __always_inline void put_file_path(struct pg_scratch *s, __u32 *off, struct pg_str *ref, struct file *f,
-                                          __u32 *flags)
+static __always_inline void put_file_path(struct pg_scratch *s, struct task_struct *t, __u32 *off, struct pg_str *ref,
+                                          struct file *f, __u32 *flags)
 {
     ref->off = *off;
     ref->len = 0;
     if (!f)
         return;
     struct path p = BPF_CORE_READ(f, f_path);
-    put_path(s, off, ref, p.dentry, p.mnt, flags);
+    put_path(s, t, off, ref, p.dentry, p.mnt, flags);
 }
 
 static __always_inline void put_cwd(struct pg_scratch *s, __u32 *off, struct pg_str *ref, struct task_struct *t,
                                     __u32 *flags)
 {
-    /* See build_path for the read. */
-    struct path pwd = PG_TASK_BTF ? BPF_CORE_READ(bpf_get_current_task_btf()->fs, pwd) : BPF_CORE_READ(t, fs, pwd);
-    put_path(s, off, ref, pwd.dentry, pwd.mnt, flags);
+    /* See put_path for the read. */
+    struct path pwd = PG_TASK_BTF ? BPF_CORE_READ(t->fs, pwd) : BPF_CORE_READ(t, fs, pwd);
+    put_path(s, t, off, ref, pwd.dentry, pwd.mnt, flags);
 }
 
 /* The directory a relative path passed with `dirfd` is resolved against. */
@@ -631,7 +643,7 @@ static __always_inline void put_base(struct pg_scratch *s, __u32 *off, struct pg
     if (dirfd == AT_FDCWD)
         put_cwd(s, off, ref, t, flags);
     else
-        put_file_path(s, off, ref, fd_file(t, dirfd), flags);
+        put_file_path(s, t, off, ref, fd_file(t, dirfd), flags);
 }
 
 static __always_inline bool is_relative(struct pg_scratch *s, struct pg_str *ref)
@@ -644,11 +656,8 @@ static __always_inline bool is_relative(struct pg_scratch *s, struct pg_str *ref
 
 /* ---- opens ---- */
 
-static __always_inline int on_open(struct pt_regs *regs, long ret, __u16 sc)
+static __always_inline int on_open(struct task_struct *t, struct pt_regs *regs, long ret, __u16 sc)
 {
-    /* Used only where there is no typed task (fill_header, fd_file and put_base take the
-     * typed one themselves): not asked for, a helper call saved, from 5.11. */
-    struct task_struct *t = PG_TASK_BTF ? NULL : current_task();
     struct pg_scratch *s = scratch();
     struct pg_open *e;
     const char *upath = NULL;
@@ -709,7 +718,7 @@ static __always_inline int on_open(struct pt_regs *regs, long ret, __u16 sc)
             sb = ff.sb;
             e->ino = ff.ino;
             e->dev = sb ? BPF_CORE_READ(sb, s_dev) : 0;
-            put_path(s, &off, &e->path, ff.path.dentry, ff.path.mnt, &flags);
+            put_path(s, t, &off, &e->path, ff.path.dentry, ff.path.mnt, &flags);
         }
     }
     put_user_str(s, &off, &e->raw, upath, &flags);
@@ -809,19 +818,20 @@ __noinline __u32 build_cgroup_path(__u64 task)
     return pos | truncated;
 }
 
-/* Puts the task's cgroup path into the record. */
-static __always_inline void put_cgroup(struct pg_scratch *s, __u32 *off, struct pg_str *ref, struct task_struct *t,
-                                       __u32 *flags)
+/* Puts the current task's cgroup path into the record. build_cgroup_path is global, so it
+ * takes the task as a number: the untyped pointer (a typed one is not a scalar to the
+ * verifier), asked for here at the cost of a helper call per exec. */
+static __always_inline void put_cgroup(struct pg_scratch *s, __u32 *off, struct pg_str *ref, __u32 *flags)
 {
-    put_built_path(s, off, ref, build_cgroup_path((__u64)t), flags);
+    put_built_path(s, off, ref, build_cgroup_path((__u64)current_task()), flags);
 }
 
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(pg_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-    struct task_struct *t = current_task();
+    struct task_struct *t = this_task();
     struct pt_regs *regs = user_regs(t);
-    __u32 tgid = bpf_get_current_pid_tgid() >> 32;
+    __u32 tgid = PG_TASK_BTF ? t->tgid : bpf_get_current_pid_tgid() >> 32;
     __u32 nr = PG_SYSCALL_NR(regs);
     __u16 sc = PG_SC_EXECVE;
     struct pg_scratch *s;
@@ -871,7 +881,7 @@ int BPF_PROG(pg_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
             flags |= PG_F_STRING_FAULT;
         }
     }
-    put_file_path(s, &off, &e->exe, BPF_CORE_READ(bprm, file), &flags);
+    put_file_path(s, t, &off, &e->exe, BPF_CORE_READ(bprm, file), &flags);
     {
         /* bprm->filename is the kernel's copy of the path as passed. */
         __u32 o = off;
@@ -887,7 +897,7 @@ int BPF_PROG(pg_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
         }
     }
     put_cwd(s, &off, &e->cwd, t, &flags);
-    put_cgroup(s, &off, &e->cgroup, t, &flags);
+    put_cgroup(s, &off, &e->cgroup, &flags);
     e->h.flags = flags;
     emit(s, off);
     return 0;
@@ -937,9 +947,8 @@ static __always_inline long argv_step(__u32 i, struct argv_walk *w)
 }
 
 /* A failed execve/execveat: the old image is still there, so read what was asked for. */
-static __always_inline int on_exec_failed(struct pt_regs *regs, long ret, __u16 sc)
+static __always_inline int on_exec_failed(struct task_struct *t, struct pt_regs *regs, long ret, __u16 sc)
 {
-    struct task_struct *t = current_task();
     struct pg_scratch *s = scratch();
     struct pg_exec *e;
     __u32 off = sizeof(struct pg_exec);
@@ -986,7 +995,7 @@ static __always_inline int on_exec_failed(struct pt_regs *regs, long ret, __u16 
     e->exe.len = 0;
     put_user_str(s, &off, &e->filename, filename, &flags);
     put_cwd(s, &off, &e->cwd, t, &flags);
-    put_cgroup(s, &off, &e->cgroup, t, &flags);
+    put_cgroup(s, &off, &e->cgroup, &flags);
     e->h.flags = flags;
     emit(s, off);
     return 0;
@@ -994,9 +1003,8 @@ static __always_inline int on_exec_failed(struct pt_regs *regs, long ret, __u16 
 
 /* ---- mounts ---- */
 
-static __always_inline int on_mount(struct pt_regs *regs, long ret, __u16 sc)
+static __always_inline int on_mount(struct task_struct *t, struct pt_regs *regs, long ret, __u16 sc)
 {
-    struct task_struct *t = current_task();
     struct pg_scratch *s = scratch();
     struct pg_mount *e;
     const char *source = NULL, *target = NULL, *fstype = NULL;
@@ -1056,9 +1064,8 @@ static __always_inline int on_mount(struct pt_regs *regs, long ret, __u16 sc)
 
 /* ---- chdir ---- */
 
-static __always_inline int on_chdir(struct pt_regs *regs, long ret, __u16 sc)
+static __always_inline int on_chdir(struct task_struct *t, struct pt_regs *regs, long ret, __u16 sc)
 {
-    struct task_struct *t = current_task();
     struct pg_scratch *s = scratch();
     struct pg_chdir *e;
     __u32 off = sizeof(struct pg_chdir);
@@ -1086,6 +1093,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(pg_sys_exit, struct pt_regs *regs, long ret)
 {
     __u32 nr = PG_TP_SYSCALL_NR(regs);
+    struct task_struct *t;
     __u32 tgid;
     __u16 sc;
 
@@ -1094,7 +1102,8 @@ int BPF_PROG(pg_sys_exit, struct pt_regs *regs, long ret)
     sc = pg_syscall_kind[nr];
     if (!sc)
         return 0;
-    tgid = bpf_get_current_pid_tgid() >> 32;
+    t = this_task();
+    tgid = PG_TASK_BTF ? t->tgid : bpf_get_current_pid_tgid() >> 32;
     if (tgid == pg_self_tgid || (pg_only_tgid && tgid != pg_only_tgid))
         return 0;
     switch (sc) {
@@ -1102,21 +1111,21 @@ int BPF_PROG(pg_sys_exit, struct pt_regs *regs, long ret)
     case PG_SC_OPENAT:
     case PG_SC_OPENAT2:
     case PG_SC_CREAT:
-        return on_open(regs, ret, sc);
+        return on_open(t, regs, ret, sc);
     case PG_SC_EXECVE:
     case PG_SC_EXECVEAT:
         /* Success is reported by sched_process_exec, with the new image's view. */
-        return ret < 0 && pg_failed_execs ? on_exec_failed(regs, ret, sc) : 0;
+        return ret < 0 && pg_failed_execs ? on_exec_failed(t, regs, ret, sc) : 0;
     case PG_SC_MOUNT:
     case PG_SC_UMOUNT2:
     case PG_SC_FSOPEN:
     case PG_SC_FSMOUNT:
     case PG_SC_MOVE_MOUNT:
     case PG_SC_OPEN_TREE:
-        return on_mount(regs, ret, sc);
+        return on_mount(t, regs, ret, sc);
     case PG_SC_CHDIR:
     case PG_SC_FCHDIR:
-        return on_chdir(regs, ret, sc);
+        return on_chdir(t, regs, ret, sc);
     default:
         return 0;
     }
@@ -1127,7 +1136,7 @@ int BPF_PROG(pg_sys_exit, struct pt_regs *regs, long ret)
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(pg_fork, struct task_struct *parent, struct task_struct *child)
 {
-    struct task_struct *t = current_task();
+    struct task_struct *t = this_task();
     __u32 child_tgid = BPF_CORE_READ(child, tgid);
     __u32 parent_tgid = BPF_CORE_READ(parent, tgid);
     struct pt_regs *regs;
@@ -1163,8 +1172,8 @@ int BPF_PROG(pg_fork, struct task_struct *parent, struct task_struct *child)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(pg_exit, struct task_struct *p)
 {
-    struct task_struct *t = current_task();
-    __u32 tgid = bpf_get_current_pid_tgid() >> 32;
+    struct task_struct *t = this_task();
+    __u32 tgid = PG_TASK_BTF ? t->tgid : bpf_get_current_pid_tgid() >> 32;
     struct pg_scratch *s;
     struct pg_exit *e;
 
