@@ -70,7 +70,7 @@ public final class Probe {
     }
 
     private var skel: OpaquePointer?
-    private var ringBuffer: OpaquePointer?
+    private var ring: OpaquePointer?
     private let sink = RecordSink()
     public let options: Options
 
@@ -90,17 +90,12 @@ public final class Probe {
             try Self.check("loading the BPF programs (verifier)", pg_probe_load(handle))
             loadedVariant = Variant(rawValue: String(cString: pg_probe_variant_name(handle))) ?? .automatic
             configure()
-            let context = Unmanaged.passUnretained(sink).toOpaque()
-            guard let rb = ring_buffer__new(pg_probe_events_fd(handle), probeSampleCallback, context, nil) else {
-                throw ProbeError.step("creating the ring buffer consumer", errno: SystemErrno.current, detail: "")
-            }
-            ringBuffer = rb
-        } catch let error as ProbeError {
-            close()
-            throw error
+            var consumer: OpaquePointer?
+            try Self.check("mapping the ring buffer", pg_ring_open(&consumer, pg_probe_events_fd(handle)))
+            ring = consumer
         } catch {
             close()
-            throw ProbeError.step("opening the probe", errno: 0, detail: "\(error)")
+            throw error
         }
     }
 
@@ -152,12 +147,12 @@ public final class Probe {
         withoutActuallyEscaping(handler) { handler in
             sink.handler = handler
             defer { sink.handler = nil }
-            // Without forced wake-ups epoll may sleep through pending records: consume first.
-            var n = Int(ring_buffer__consume(ringBuffer))
-            if n == 0 {
-                n = Int(ring_buffer__poll(ringBuffer, timeoutMs))
+            // Records below the wake-up mark are not announced: consume first.
+            var n = consume()
+            if n == 0 && pg_ring_wait(ring, timeoutMs) > 0 {
+                n = consume()
             }
-            return max(n, 0)
+            return n
         }
     }
 
@@ -167,8 +162,17 @@ public final class Probe {
         withoutActuallyEscaping(handler) { handler in
             sink.handler = handler
             defer { sink.handler = nil }
-            return max(Int(ring_buffer__consume(ringBuffer)), 0)
+            return consume()
         }
+    }
+
+    /// Records that wrapped around the ring buffer's end, so were copied whole before being
+    /// handed on (the ring's data is mapped once; see ring.c).
+    public var wrappedRecords: UInt64 { pg_ring_wrapped_records(ring) }
+
+    private func consume() -> Int {
+        let context = Unmanaged.passUnretained(sink).toOpaque()
+        return max(Int(pg_ring_consume(ring, probeRecordCallback, context)), 0)
     }
 
     /// Stops new records; those already queued can still be drained.
@@ -227,8 +231,8 @@ public final class Probe {
     }
 
     public func close() {
-        if let rb = ringBuffer { ring_buffer__free(rb) }
-        ringBuffer = nil
+        pg_ring_free(ring)
+        ring = nil
         if let s = skel { pg_probe_destroy(s) }
         skel = nil
     }
@@ -258,14 +262,13 @@ public final class Probe {
     }
 }
 
-/// Receives records from libbpf's C callback and forwards them to the current handler.
+/// Receives records from the ring consumer's C callback and forwards them to the current handler.
 final class RecordSink {
     var handler: ((UnsafeRawBufferPointer) -> Void)?
 }
 
-private let probeSampleCallback: ring_buffer_sample_fn = { context, data, size in
-    guard let context, let data else { return 0 }
+private let probeRecordCallback: pg_ring_record_fn = { context, data, size in
+    guard let context, let data else { return }
     let sink = Unmanaged<RecordSink>.fromOpaque(context).takeUnretainedValue()
-    sink.handler?(UnsafeRawBufferPointer(start: data, count: size))
-    return 0
+    sink.handler?(UnsafeRawBufferPointer(start: data, count: Int(size)))
 }

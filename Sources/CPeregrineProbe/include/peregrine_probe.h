@@ -59,6 +59,24 @@ int pg_probe_read_stat(struct pg_probe *probe, uint32_t stat, uint64_t *sum);
 int pg_probe_enable_run_time_stats(void);
 int pg_probe_sys_exit_run_stats(struct pg_probe *probe, uint64_t *run_ns, uint64_t *runs);
 
+/* The consumer of the events ring buffer (ring.c): maps the ring's data once, where
+ * libbpf's ring_buffer maps it twice (which counted twice in resident memory). One thread
+ * consumes. */
+struct pg_ring;
+typedef void (*pg_ring_record_fn)(void *context, const void *data, uint32_t size);
+/* For the ring buffer map `map_fd` (which must outlive the ring). 0 or a negative errno. */
+int pg_ring_open(struct pg_ring **out, int map_fd);
+void pg_ring_free(struct pg_ring *ring);
+/* Hands every committed record to `fn`, in order, and frees its room in the ring; the bytes
+ * are valid only during the call. Returns the number of records, or a negative errno. */
+int64_t pg_ring_consume(struct pg_ring *ring, pg_ring_record_fn fn, void *context);
+/* Waits up to `timeout_ms` for a wake-up from the kernel (records past the probe's wake-up
+ * mark; below it records are not announced, so consume before waiting). Returns > 0 when
+ * woken, 0 on timeout or signal, or a negative errno. */
+int pg_ring_wait(struct pg_ring *ring, int timeout_ms);
+/* How many records wrapped around the ring's end and were copied whole (tests). */
+uint64_t pg_ring_wrapped_records(struct pg_ring *ring);
+
 /* The tail of libbpf's messages since the last pg_probe_clear_log(). */
 const char *pg_probe_last_log(void);
 void pg_probe_clear_log(void);
