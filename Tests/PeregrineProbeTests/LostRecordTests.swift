@@ -22,28 +22,11 @@ import Testing
         let path = "/tmp/pg-lost-\(getpid())-does-not-exist"
         // stderr goes to /dev/null before "ready" (opening it later would be one more record).
         let script = "exec 3>&2 2>/dev/null; echo ready >&3; read go; i=0; while [ $i -lt \(generated) ]; do true < \(path); i=$((i+1)); done; echo done >&3; read stop"
-        var control: [Int32] = [0, 0]
-        var report: [Int32] = [0, 0]
-        #expect(pipe(&control) == 0 && pipe(&report) == 0)
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, control[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, report[1], 2)
-        let words: [String] = ["sh", "-c", script]
-        var argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
-        defer { for p in argv { free(p) } }
-        var child: pid_t = 0
-        #expect(posix_spawn(&child, "/bin/sh", &actions, nil, &argv, environ) == 0)
-        close(control[0])
-        close(report[1])
-        var buffer = [UInt8](repeating: 0, count: 16)
-        // The shell's start-up is slower than attaching on some machines: wait for it.
-        #expect(read(report[0], &buffer, buffer.count) > 0) // "ready"
+        let shell = ScriptedShell(script)
 
         var options = Probe.Options()
         options.selfPid = nil
-        options.onlyPid = UInt32(child)
+        options.onlyPid = UInt32(shell.pid)
         options.syscalls = [.openat]
         options.ringBufferBytes = 64 << 10
         options.wakeupBytes = UInt64.max // nobody consumes while the child generates
@@ -51,15 +34,9 @@ import Testing
         try probe.attach()
         defer { probe.close() }
 
-        _ = write(control[1], "go\n", 3)
-        let n = read(report[0], &buffer, buffer.count) // "done": the loop has finished
-        #expect(n > 0)
-        _ = write(control[1], "stop\n", 5)
-        close(control[1])
-        close(report[0])
-        var status: Int32 = 0
-        // The exit tracepoint has run by the time the child can be reaped.
-        #expect(waitpid(child, &status, 0) == child)
+        shell.send("go")
+        #expect(shell.awaitReport()) // "done": the loop has finished
+        shell.finish()
         probe.detach()
 
         var received = 0
@@ -74,7 +51,7 @@ import Testing
             guard let e = decoder.decode(bytes) else { return }
             if e.kind == .open, String(decoding: e.open.raw, as: UTF8.self) == path {
                 ours += 1
-            } else if e.kind == .exit, e.pid == UInt32(child) {
+            } else if e.kind == .exit, e.pid == UInt32(shell.pid) {
                 exits += 1
             } else if others.count < 8 {
                 var line = "\(e.kind) \(e.syscall) pid=\(e.pid) tid=\(e.tid) comm=\(String(decoding: e.comm, as: UTF8.self))"

@@ -17,27 +17,11 @@ import Testing
         let prefix = "/tmp/pg-ring-\(getpid())-"
         // Names of 1 to 23 characters besides the number: record sizes vary by 8-byte steps and less.
         let script = "exec 3>&2 2>/dev/null; echo ready >&3; read go; i=0; pad=x; while [ $i -lt \(generated) ]; do true < \(prefix)$i-$pad; i=$((i+1)); pad=${pad}x; [ ${#pad} -gt 23 ] && pad=x; done; echo done >&3; read stop"
-        var control: [Int32] = [0, 0]
-        var report: [Int32] = [0, 0]
-        #expect(pipe(&control) == 0 && pipe(&report) == 0)
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, control[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, report[1], 2)
-        let words: [String] = ["sh", "-c", script]
-        var argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
-        defer { for p in argv { free(p) } }
-        var child: pid_t = 0
-        #expect(posix_spawn(&child, "/bin/sh", &actions, nil, &argv, environ) == 0)
-        close(control[0])
-        close(report[1])
-        var buffer = [UInt8](repeating: 0, count: 16)
-        #expect(read(report[0], &buffer, buffer.count) > 0) // "ready"
+        let shell = ScriptedShell(script)
 
         var options = Probe.Options()
         options.selfPid = nil
-        options.onlyPid = UInt32(child)
+        options.onlyPid = UInt32(shell.pid)
         options.syscalls = [.openat]
         options.ringBufferBytes = 64 << 10
         options.wakeupBytes = 8 << 10
@@ -67,20 +51,13 @@ import Testing
             }
         }
 
-        _ = write(control[1], "go\n", 3)
+        shell.send("go")
         // Consume while the child generates, until it reports it is done.
-        var done = false
-        while !done {
+        while !shell.hasReport() {
             probe.poll(timeoutMs: 5, handle)
-            var ready = pollfd(fd: report[0], events: Int16(POLLIN), revents: 0)
-            done = Glibc.poll(&ready, 1, 0) == 1
         }
-        #expect(read(report[0], &buffer, buffer.count) > 0) // "done"
-        _ = write(control[1], "stop\n", 5)
-        close(control[1])
-        close(report[0])
-        var status: Int32 = 0
-        #expect(waitpid(child, &status, 0) == child)
+        #expect(shell.awaitReport()) // "done"
+        shell.finish()
         probe.detach()
         while probe.drain(handle) > 0 {}
 

@@ -20,27 +20,11 @@ import Testing
         let path = "/tmp/pg-wakeup-\(getpid())-does-not-exist"
         let loop = { (n: Int) in "i=0; while [ $i -lt \(n) ]; do true < \(path); i=$((i+1)); done" }
         let script = "exec 3>&2 2>/dev/null; echo ready >&3; read go; \(loop(few)); echo few >&3; read go; \(loop(many)); echo many >&3; read stop"
-        var control: [Int32] = [0, 0]
-        var report: [Int32] = [0, 0]
-        #expect(pipe(&control) == 0 && pipe(&report) == 0)
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, control[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, report[1], 2)
-        let words: [String] = ["sh", "-c", script]
-        var argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
-        defer { for p in argv { free(p) } }
-        var child: pid_t = 0
-        #expect(posix_spawn(&child, "/bin/sh", &actions, nil, &argv, environ) == 0)
-        close(control[0])
-        close(report[1])
-        var buffer = [UInt8](repeating: 0, count: 16)
-        #expect(read(report[0], &buffer, buffer.count) > 0) // "ready"
+        let shell = ScriptedShell(script)
 
         var options = Probe.Options()
         options.selfPid = nil
-        options.onlyPid = UInt32(child)
+        options.onlyPid = UInt32(shell.pid)
         options.syscalls = [.openat]
         let mark = options.wakeupBytes
         let probe = try Probe(options: options)
@@ -58,25 +42,21 @@ import Testing
         }
 
         // A few records: queued, no wake-up.
-        _ = write(control[1], "go\n", 3)
-        #expect(read(report[0], &buffer, buffer.count) > 0) // "few"
+        shell.send("go")
+        #expect(shell.awaitReport()) // "few"
         while probe.drain(handle) > 0 {}
         #expect(opens == few)
         #expect(probe.stats().wakeups == 0, "\(bytes) bytes pending is below the mark (\(mark) bytes)")
 
         // Many: every poll must be ended by a wake-up, not by its timeout.
-        _ = write(control[1], "go\n", 3)
+        shell.send("go")
         var timedOut = 0
         while opens < few + many / 2 && timedOut == 0 {
             if probe.poll(timeoutMs: 30_000, handle) == 0 { timedOut += 1 }
         }
         #expect(timedOut == 0, "a poll slept through records being queued: \(opens - few) of \(many) received")
-        #expect(read(report[0], &buffer, buffer.count) > 0) // "many"
-        _ = write(control[1], "stop\n", 5)
-        close(control[1])
-        close(report[0])
-        var status: Int32 = 0
-        #expect(waitpid(child, &status, 0) == child)
+        #expect(shell.awaitReport()) // "many"
+        shell.finish()
         probe.detach()
         while probe.drain(handle) > 0 {}
 
