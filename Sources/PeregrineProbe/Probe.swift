@@ -14,10 +14,11 @@ public final class Probe {
     public struct Options: Sendable {
         /// Syscalls to report besides the process lifecycle (see `SyscallTable.lifecycle`).
         public var syscalls: Set<SyscallID> = Set(SyscallID.allCases).subtracting([.none])
-        /// Report failed execve/execveat calls (successful ones are always reported). They
-        /// come from the sys_exit program, which costs every syscall of every process
-        /// ~+200 ns even when it returns at once; with this off and no open, mount or chdir
-        /// selected, that program is not attached at all.
+        /// Report failed execve/execveat calls when `syscalls` has them (successful ones are
+        /// always reported, as lifecycle). They come from the sys_exit program, which costs
+        /// every syscall of every process ~+100 ns even when it returns at once; with this
+        /// off, or no exec selected, and no open, mount or chdir selected, that program is
+        /// not attached at all.
         public var failedExecs = true
         /// Ring buffer size in bytes (a power of two).
         public var ringBufferBytes: UInt32 = 16 << 20
@@ -103,18 +104,18 @@ public final class Probe {
 
     private func configure() {
         let wanted = table(for: options.syscalls)
-        selected = wanted
         for entry in SyscallTable.numbers where wanted.contains(entry.id) {
             pg_probe_set_syscall_kind(skel, entry.nr, UInt8(entry.id.rawValue))
         }
         pg_probe_set_self_tgid(skel, options.selfPid ?? 0)
         pg_probe_set_only_tgid(skel, options.onlyPid ?? 0)
         pg_probe_set_wakeup_bytes(skel, options.wakeupBytes)
-        pg_probe_set_failed_execs(skel, options.failedExecs)
+        pg_probe_set_failed_execs(skel, reportsFailedExecs(options.syscalls))
+        requested = options.syscalls
     }
 
     public func attach() throws(ProbeError) {
-        try Self.check("attaching the BPF programs", pg_probe_attach(skel, needsSysExit(selected)))
+        try Self.check("attaching the BPF programs", pg_probe_attach(skel, needsSysExit(requested)))
     }
 
     /// Whether the sys_exit program is attached (false when only lifecycle events are wanted).
@@ -126,16 +127,23 @@ public final class Probe {
         .chdir, .fchdir,
     ]
 
-    private func needsSysExit(_ wanted: Set<SyscallID>) -> Bool {
-        !wanted.isDisjoint(with: Self.reportedOnExit)
-            || (options.failedExecs && !wanted.isDisjoint(with: [.execve, .execveat]))
+    /// `syscalls`: as asked for, before the lifecycle is added (the lifecycle's execs are
+    /// always in the kernel table, for sched_process_exec; only asking for them asks for the
+    /// failed ones too).
+    private func needsSysExit(_ syscalls: Set<SyscallID>) -> Bool {
+        !syscalls.isDisjoint(with: Self.reportedOnExit) || reportsFailedExecs(syscalls)
     }
+
+    private func reportsFailedExecs(_ syscalls: Set<SyscallID>) -> Bool {
+        options.failedExecs && !syscalls.isDisjoint(with: [.execve, .execveat])
+    }
+
+    /// The syscalls asked for (`Options.syscalls`, then `select`).
+    private var requested: Set<SyscallID> = []
 
     /// What the kernel table holds: the selection and the lifecycle (the exec numbers stay
     /// in even without failed execs: sched_process_exec looks execveat up where the kernel
     /// still tells it apart; on x86-64 it does not, and a successful one is execve, as in Falco).
-    private var selected: Set<SyscallID> = []
-
     private func table(for syscalls: Set<SyscallID>) -> Set<SyscallID> {
         syscalls.union(SyscallTable.lifecycle)
     }
@@ -215,16 +223,18 @@ public final class Probe {
     /// detaches the sys_exit program as the new selection needs it.
     public func select(_ syscalls: Set<SyscallID>) throws(ProbeError) {
         let wanted = table(for: syscalls)
-        let needed = needsSysExit(wanted)
+        let needed = needsSysExit(syscalls)
         // Attach before widening the table and narrow it before detaching: nothing selected
         // is ever missed in between.
+        if reportsFailedExecs(syscalls) { pg_probe_set_failed_execs(skel, true) }
         if needed && !sysExitAttached {
             try Self.check("attaching the sys_exit program", pg_probe_set_sys_exit(skel, true))
         }
         for entry in SyscallTable.numbers {
             pg_probe_set_syscall_kind(skel, entry.nr, wanted.contains(entry.id) ? UInt8(entry.id.rawValue) : 0)
         }
-        selected = wanted
+        requested = syscalls
+        if !reportsFailedExecs(syscalls) { pg_probe_set_failed_execs(skel, false) }
         if !needed && sysExitAttached {
             _ = pg_probe_set_sys_exit(skel, false)
         }

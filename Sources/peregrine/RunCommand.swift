@@ -121,6 +121,7 @@ struct RunCommand: ParsableCommand {
         let metrics = server.map { AgentMetrics(server: $0) }
         let outputMetrics = server.map { OutputMetrics(server: $0) }
         server?.markReady()
+        printError(Self.startSummary(engine: engine, probe: probe, syscalls: options.syscalls))
 
         var running = config
         var hub = outputs
@@ -277,6 +278,17 @@ struct RunCommand: ParsableCommand {
     }
 
     /// The syscalls behind the event types rules name (process lifecycle is always on).
+    /// What an operator needs to know the agent watches what they meant: how many rules run,
+    /// which probe, and which syscalls cost every process something.
+    static func startSummary(engine: Engine, probe: Probe, syscalls: Set<SyscallID>) -> String {
+        let enabled = engine.rules.enabledRules.count
+        let names = syscalls.map(\.falcoName).sorted()
+        let traced = probe.sysExitAttached
+            ? "process lifecycle, and \(names.joined(separator: ", ")) on the sys_exit tracepoint (which every syscall passes)"
+            : "process lifecycle only (no syscall tracepoint)"
+        return "watching: \(enabled) of \(engine.rules.rules.count) rules enabled; \(probe.loadedVariant.rawValue) probe; \(traced)"
+    }
+
     static func syscalls(for eventTypes: Set<String>) -> Set<SyscallID> {
         var out: Set<SyscallID> = []
         for id in SyscallID.allCases where eventTypes.contains(id.falcoName) { out.insert(id) }

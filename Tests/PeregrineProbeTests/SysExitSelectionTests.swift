@@ -49,18 +49,49 @@ import Testing
         #expect(opensOfMissing(records) == 0)
     }
 
-    @Test func failedExecsKeepSysExitAttached() throws {
-        try kernelActivityLock.withLock { _ in try failedExecsDefault() }
+    @Test func failedExecsAttachSysExitOnlyWhenExecsAreSelected() throws {
+        try kernelActivityLock.withLock { _ in try failedExecsFollowTheSelection() }
     }
 
-    private func failedExecsDefault() throws {
+    /// Failed execs are reported by default, but only sys_exit sees them: it is attached for
+    /// them when execve or execveat is selected (rules on `evt.type = execve` match failed
+    /// ones too, as in Falco), and not for a selection without execs.
+    private func failedExecsFollowTheSelection() throws {
         var options = Probe.Options()
         options.selfPid = nil
         options.syscalls = []
         let probe = try Probe(options: options)
         defer { probe.close() }
         try probe.attach()
-        #expect(probe.sysExitAttached, "failed execs are reported by default, and only sys_exit sees them")
+        #expect(!probe.sysExitAttached, "nothing selected needs sys_exit")
+
+        let missing = "/tmp/pg-sysexit-\(getpid())-missing-exe"
+        func failedExecs(_ records: [Record]) -> Int {
+            records.filter { $0.kind == .exec && ($0.result ?? 0) < 0 && $0.string({ $0.exec.filename }) == missing }.count
+        }
+        func failToExec() {
+            let words = [missing]
+            var argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+            defer { for p in argv { free(p) } }
+            var child: pid_t = 0
+            // posix_spawn reports the child's failed execve; the child exits 127.
+            _ = posix_spawn(&child, missing, nil, nil, &argv, environ)
+            var status: Int32 = 0
+            if child > 0 { waitpid(child, &status, 0) }
+        }
+
+        failToExec()
+        #expect(failedExecs(drainAll(probe)) == 0)
+
+        try probe.select([.execve])
+        #expect(probe.sysExitAttached)
+        failToExec()
+        #expect(failedExecs(drainAll(probe)) == 1)
+
+        try probe.select([])
+        #expect(!probe.sysExitAttached)
+        failToExec()
+        #expect(failedExecs(drainAll(probe)) == 0)
     }
 }
 
