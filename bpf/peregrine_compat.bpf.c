@@ -332,9 +332,17 @@ static __always_inline void read_parent_and_name(struct dentry *d, struct parent
     }
 }
 
-/* Before 6.14 a dentry's inline name store was d_iname (32 or 40 bytes); CO-RE picks. */
+/* Before 6.14 a dentry's inline name store was d_iname (32 or 40 bytes), from 6.14 the
+ * union d_shortname; CO-RE picks. Both are flavors, so the source builds against any
+ * kernel's vmlinux.h (an arm64 one from an older kernel, say). */
 struct dentry___iname {
     unsigned char d_iname[32];
+} __attribute__((preserve_access_index));
+
+struct dentry___shortname {
+    union {
+        unsigned char string[40];
+    } d_shortname;
 } __attribute__((preserve_access_index));
 
 /*
@@ -349,15 +357,15 @@ struct dentry___iname {
 
 static __always_inline __u32 iname_offset(void)
 {
-    if (bpf_core_field_exists(struct dentry, d_shortname))
-        return bpf_core_field_offset(struct dentry, d_shortname);
+    if (bpf_core_field_exists(struct dentry___shortname, d_shortname))
+        return bpf_core_field_offset(struct dentry___shortname, d_shortname);
     return bpf_core_field_offset(struct dentry___iname, d_iname);
 }
 
 static __always_inline __u32 iname_size(void)
 {
-    if (bpf_core_field_exists(struct dentry, d_shortname))
-        return bpf_core_field_size(struct dentry, d_shortname);
+    if (bpf_core_field_exists(struct dentry___shortname, d_shortname))
+        return bpf_core_field_size(struct dentry___shortname, d_shortname);
     return bpf_core_field_size(struct dentry___iname, d_iname);
 }
 
@@ -756,15 +764,20 @@ static __always_inline void fill_exec_task(struct pg_exec *e, struct task_struct
     e->_pad = 0;
 }
 
-/* kernfs_node's parent before 6.15 renamed it __parent (CO-RE matches this by name). */
+/* kernfs_node's parent before 6.15 renamed it __parent (CO-RE matches these by name; both
+ * flavors, so the source builds against any kernel's vmlinux.h). */
 struct kernfs_node___old {
     struct kernfs_node *parent;
 } __attribute__((preserve_access_index));
 
+struct kernfs_node___new {
+    struct kernfs_node *__parent;
+} __attribute__((preserve_access_index));
+
 static __always_inline struct kernfs_node *kernfs_parent(struct kernfs_node *kn)
 {
-    if (bpf_core_field_exists(kn->__parent))
-        return BPF_CORE_READ(kn, __parent);
+    if (bpf_core_field_exists(((struct kernfs_node___new *)kn)->__parent))
+        return BPF_CORE_READ((struct kernfs_node___new *)kn, __parent);
     return BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
 }
 
