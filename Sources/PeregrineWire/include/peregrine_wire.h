@@ -23,6 +23,8 @@
 
 #ifdef __bpf__
 /* vmlinux.h provides __u8.. __u64 / __s32 / __s64. */
+#elif defined(_LINUX_TYPES_H)
+/* So does <linux/types.h>, for C that includes it first (scripts/lib/arm64-check.c). */
 #else
 #include <stdint.h>
 typedef uint8_t __u8;
