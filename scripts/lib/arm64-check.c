@@ -1,11 +1,12 @@
 /*
- * Runs inside the arm64 kernel that scripts/check-probe-arm64 boots under qemu: loads the
- * compat probe built for arm64 (the agent itself is not built for arm64), with this
+ * Runs inside the arm64 kernels that scripts/check-probe-arm64 boots under qemu: loads a
+ * probe built for arm64 (the compat one, or the fast one with -DPG_CHECK_FAST; the agent
+ * itself is not built for arm64), with this
  * architecture's syscall numbers, consumes its ring buffer with the agent's own consumer
  * (Sources/CPeregrineProbe/ring.c, on a weakly ordered CPU here), makes the calls whose
  * records depend on arm64 (the saved registers, the syscall numbers, fork as clone) and
  * prints each record of this process and its children as one line for the script to check:
- *   record kind=open sc=4 pid=.. ppid=.. res=.. path=.. raw=.. base=..
+ *   compat record kind=2 sc=4 pid=.. ppid=.. res=.. path=.. raw=.. base=..
  * Static, so it runs in the bare initramfs.
  */
 #define _GNU_SOURCE
@@ -21,7 +22,15 @@
 
 #include "peregrine_probe.h"
 #include "peregrine_wire.h"
+#ifdef PG_CHECK_FAST
+#include "peregrine.skel.h"
+#define VARIANT "fast"
+#define SKEL(suffix) peregrine_bpf##suffix
+#else
 #include "peregrine_compat.skel.h"
+#define VARIANT "compat"
+#define SKEL(suffix) peregrine_compat_bpf##suffix
+#endif
 
 /* asm-generic/unistd.h, as Sources/PeregrineProbe/SyscallTable.swift has them for arm64. */
 static const struct { unsigned nr; unsigned char kind; } syscalls[] = {
@@ -53,7 +62,7 @@ static void on_record(void *context, const void *data, uint32_t size)
     (void)context;
     if (size < sizeof(*h) || (h->tgid != (uint32_t)self && h->tgid != (uint32_t)child && h->ppid != (uint32_t)self))
         return;
-    printf("record kind=%u sc=%u pid=%u ppid=%u", h->kind, h->syscall, h->tgid, h->ppid);
+    printf(VARIANT " record kind=%u sc=%u pid=%u ppid=%u", h->kind, h->syscall, h->tgid, h->ppid);
     if (h->kind == PG_KIND_OPEN && size >= sizeof(struct pg_open)) {
         const struct pg_open *e = data;
         printf(" res=%lld", (long long)e->res);
@@ -79,31 +88,31 @@ int main(void)
     char *const marker[] = { "true", "peregrine-arm64-marker", NULL };
     char *const missing[] = { "missing-exe", "peregrine-argv-one", "peregrine-argv-two", NULL };
     char *const no_env[] = { NULL };
-    struct peregrine_compat_bpf *skel;
+    struct SKEL() *skel;
     struct pg_ring *ring = NULL;
     int err;
 
     self = getpid();
-    skel = peregrine_compat_bpf__open();
+    skel = SKEL(__open)();
     if (!skel) {
-        printf("check: open failed: %s\n", strerror(errno));
+        printf("check: " VARIANT " open failed: %s\n", strerror(errno));
         return 1;
     }
-    err = peregrine_compat_bpf__load(skel);
+    err = SKEL(__load)(skel);
     if (err) {
-        printf("check: load failed: %s\n", strerror(-err));
+        printf("check: " VARIANT " load failed: %s\n", strerror(-err));
         return 1;
     }
     for (size_t i = 0; i < sizeof(syscalls) / sizeof(syscalls[0]); i++)
         skel->bss->pg_syscall_kind[syscalls[i].nr] = syscalls[i].kind;
-    err = peregrine_compat_bpf__attach(skel);
+    err = SKEL(__attach)(skel);
     if (!err)
         err = pg_ring_open(&ring, bpf_map__fd(skel->maps.pg_events));
     if (err) {
-        printf("check: attach failed: %s\n", strerror(-err));
+        printf("check: " VARIANT " attach failed: %s\n", strerror(-err));
         return 1;
     }
-    printf("check: loaded and attached\n");
+    printf("check: " VARIANT " probe loaded and attached\n");
 
     mkdir("/tmp/kc", 0755);
     mkdir("/tmp/kc/sub", 0755);
@@ -122,12 +131,11 @@ int main(void)
     open("peregrine-missing-file", O_RDONLY);
     execve("/tmp/kc/missing-exe", missing, no_env);
 
-    peregrine_compat_bpf__detach(skel);
+    SKEL(__detach)(skel);
     while (pg_ring_consume(ring, on_record, NULL) > 0) {
     }
-    printf("check: done\n");
     fflush(stdout);
     pg_ring_free(ring);
-    peregrine_compat_bpf__destroy(skel);
+    SKEL(__destroy)(skel);
     return 0;
 }
